@@ -1,0 +1,56 @@
+"""mmmeta's registry scope.
+
+``MODELS`` is a child of mmengine's root ``MODELS`` with the scope
+``mmmeta``. Any OpenMMLab 2.x library (mmdet 3.x, mmseg 1.x, mmpretrain 1.x)
+reaches it through the shared root: once ``mmmeta`` is imported (for example
+with ``custom_imports=dict(imports=['mmmeta'])``), ``type='mmmeta.PoolFormer'``
+builds from any of their registries.
+"""
+from typing import Any, Optional, Union
+
+from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import Registry
+
+MODELS = Registry(
+    'model', parent=MMENGINE_MODELS, scope='mmmeta',
+    locations=['mmmeta.models'])
+
+
+def build_module(cfg: Union[dict, type, None], *args: Any,
+                 registry: Optional[Registry] = None, **kwargs: Any) -> Any:
+    """Build a sub-module of an mmmeta model from a config dict.
+
+    Unlike ``Registry.build``, the lookup always starts in mmmeta's own scope,
+    whatever ``default_scope`` the surrounding mmdet/mmseg runner set, so
+    ``dict(type='Pooling')`` inside a backbone never resolves to another
+    library's class of the same name.
+
+    Args:
+        cfg (dict | type | None): ``dict(type=name, **options)``, or a class.
+            ``None`` gives ``None``.
+        *args: Positional arguments passed to the constructor first.
+        registry (Registry, optional): Where to look. Defaults to ``MODELS``.
+        **kwargs: Extra keyword arguments (the config's own values win).
+
+    Returns:
+        The built object, or ``None`` when ``cfg`` is ``None``.
+    """
+    if cfg is None:
+        return None
+    registry = registry or MODELS
+    if isinstance(cfg, type):
+        return cfg(*args, **kwargs)
+    if not isinstance(cfg, dict) or 'type' not in cfg:
+        raise TypeError(f'expected a config dict with a "type" key, got {cfg!r}')
+    options = dict(cfg)
+    name = options.pop('type')
+    if isinstance(name, type):
+        cls = name
+    else:
+        cls = registry.get(name)
+        if cls is None:
+            known = ', '.join(sorted(registry.module_dict))
+            raise KeyError(f'{name!r} is not registered in mmmeta; '
+                           f'registered names: {known}')
+    kwargs.update(options)
+    return cls(*args, **kwargs)

@@ -1,0 +1,51 @@
+"""Packaging for mmmeta.
+
+`import mmmeta` needs only torch and mmengine; mmdet, mmsegmentation and
+mmpretrain are optional extras. The full, tested environment (mmcv built with
+its compiled ops and so on) is set up by ``tools/install.sh``.
+"""
+import os.path as osp
+import re
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def read_version() -> str:
+    with open(osp.join(HERE, 'mmmeta', 'version.py')) as f:
+        return re.search(r"__version__ = '([^']+)'", f.read()).group(1)
+
+
+def read_requirements(name: str) -> list:
+    reqs = []
+    with open(osp.join(HERE, 'requirements', name)) as f:
+        for line in f:
+            line = line.split('#', 1)[0].strip()
+            if line:
+                reqs.append(line)
+    return reqs
+
+
+setup(
+    name='mmmeta',
+    version=read_version(),
+    description='MetaFormer-family backbones (PoolFormer, ConvFormer, CAFormer, '
+    'TransNeXt, FFNet) for mmdet, mmsegmentation and mmpretrain',
+    long_description=open(osp.join(HERE, 'README.md')).read()
+    if osp.exists(osp.join(HERE, 'README.md')) else '',
+    long_description_content_type='text/markdown',
+    license='Apache-2.0',
+    python_requires='>=3.8',
+    packages=find_packages(include=['mmmeta', 'mmmeta.*']),
+    include_package_data=True,
+    install_requires=read_requirements('runtime.txt'),
+    extras_require={
+        'det': ['mmdet>=3.0.0,<4.0.0', 'mmcv>=2.0.0,<2.2.0'],
+        'seg': ['mmsegmentation>=1.0.0,<2.0.0', 'mmcv>=2.0.0,<2.2.0',
+                'ftfy', 'regex'],
+        'cls': ['mmpretrain>=1.0.0,<2.0.0'],
+        'tests': read_requirements('tests.txt'),
+    },
+    zip_safe=False,
+)

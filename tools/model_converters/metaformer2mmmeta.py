@@ -1,0 +1,68 @@
+"""Convert a MetaFormer-family checkpoint to mmmeta's key layout, offline.
+
+Accepts the sail-sg PoolFormer release (``network.*``), the sail-sg dense
+detection/segmentation checkpoints (``backbone.`` + ``norm0..6``),
+mmpretrain/mmcls PoolFormer checkpoints (``backbone.network.*``), the sail-sg
+MetaFormer-baselines release (``downsample_layers.*``) and timm
+(``stem.*``, ``stages.i.blocks.j.*``), wrapped in ``state_dict``/``model``/
+``module`` or not. Classification-head weights are kept under ``head.``.
+
+Example::
+
+    python tools/model_converters/metaformer2mmmeta.py \\
+        poolformer_s12.pth.tar poolformer_s12_mmmeta.pth \\
+        --model PoolFormer --arch s12
+"""
+import argparse
+import os.path as osp
+import sys
+
+import torch
+
+from mmmeta.models.utils import (CheckpointError, convert_metaformer,
+                                 extract_state_dict, fit_state_dict,
+                                 read_checkpoint)
+from mmmeta.registry import MODELS
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', help='checkpoint file or URL to convert')
+    parser.add_argument('dst', help='where to write the converted file')
+    parser.add_argument('--prefix', default=None,
+                        help='take the sub-tree under this key prefix '
+                        '(default: "backbone." when present)')
+    parser.add_argument('--model', default=None,
+                        help='check the result against this mmmeta backbone '
+                        '(e.g. PoolFormer)')
+    parser.add_argument('--arch', default=None, help='arch for --model')
+    parser.add_argument('--trust', action='store_true',
+                        help='unpickle arbitrary Python objects in SRC '
+                        '(weights_only=False). Only for files you trust.')
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    try:
+        obj = read_checkpoint(args.src, trusted=args.trust)
+        state = extract_state_dict(obj, args.src, prefix=args.prefix)
+        converted = convert_metaformer(state)
+        if args.model:
+            model = MODELS.build(dict(type=args.model, arch=args.arch))
+            fit_state_dict(model, converted, args.src,
+                           optional=model.optional_checkpoint_keys())
+    except CheckpointError as err:
+        print(f'error: {err}', file=sys.stderr)
+        return 1
+    torch.save({'state_dict': converted,
+                'meta': {'converted_from': osp.basename(args.src),
+                         'layout': 'mmmeta'}}, args.dst)
+    backbone = sum(not k.startswith('head.') for k in converted)
+    print(f'wrote {args.dst}: {backbone} backbone tensors, '
+          f'{len(converted) - backbone} head tensors')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
