@@ -30,8 +30,8 @@ def read_requirements(name: str) -> list:
 setup(
     name='mmmeta',
     version=read_version(),
-    description='MetaFormer-family backbones (PoolFormer, ConvFormer, CAFormer, '
-    'TransNeXt, FFNet) for mmdet, mmsegmentation and mmpretrain',
+    description='MetaFormer-family backbones (PoolFormer, ConvFormer, '
+    'CAFormer, ...) for mmdet, mmsegmentation and mmpretrain',
     long_description=open(osp.join(HERE, 'README.md')).read()
     if osp.exists(osp.join(HERE, 'README.md')) else '',
     long_description_content_type='text/markdown',

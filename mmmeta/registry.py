@@ -41,7 +41,8 @@ def build_module(cfg: Union[dict, type, None], *args: Any,
     if isinstance(cfg, type):
         return cfg(*args, **kwargs)
     if not isinstance(cfg, dict) or 'type' not in cfg:
-        raise TypeError(f'expected a config dict with a "type" key, got {cfg!r}')
+        raise TypeError(
+            f'expected a config dict with a "type" key, got {cfg!r}')
     options = dict(cfg)
     name = options.pop('type')
     if isinstance(name, type):

@@ -1,11 +1,21 @@
 """MetaFormer core and families: numerics, shapes and the dense API."""
 import pytest
 import torch
-from fixture_utils import (fixture_input, fixture_state_dict, load_fixture,
-                           max_relative_error)
+from fixture_utils import (
+    fixture_input,
+    fixture_state_dict,
+    load_fixture,
+    max_relative_error,
+)
 
-from mmmeta.models import (CAFormer, ConvFormer, IdentityFormer, PoolFormer,
-                           PoolFormerV2, RandFormer)
+from mmmeta.models import (
+    CAFormer,
+    ConvFormer,
+    IdentityFormer,
+    PoolFormer,
+    PoolFormerV2,
+    RandFormer,
+)
 from mmmeta.models.token_mixers import RandomMixing
 from mmmeta.models.utils import convert_metaformer, fit_state_dict
 
@@ -188,8 +198,7 @@ def test_out_indices_and_channels():
 
 
 def test_output_norms_switch():
-    assert isinstance(PoolFormer('s12').norm0,
-                      torch.nn.Module) and PoolFormer('s12').norm0.weight.numel()
+    assert type(PoolFormer('s12').norm0).__name__ == 'GroupNorm1'
     model = ConvFormer('s18', out_norm_cfg=None)
     assert isinstance(model.norm3, torch.nn.Identity)
     model = IdentityFormer('s12', out_norm_cfg=dict(type='GroupNorm1'))

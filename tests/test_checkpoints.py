@@ -8,8 +8,12 @@ import zipfile
 
 import pytest
 import torch
-from fixture_utils import (fixture_input, fixture_state_dict, load_fixture,
-                           max_relative_error)
+from fixture_utils import (
+    fixture_input,
+    fixture_state_dict,
+    load_fixture,
+    max_relative_error,
+)
 
 from mmmeta.models import CAFormer, PoolFormer
 from mmmeta.models.utils import CheckpointError, convert_metaformer

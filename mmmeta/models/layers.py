@@ -90,7 +90,8 @@ class StarReLU(nn.Module):
 
 @MODELS.register_module()
 class SquaredReLU(nn.Module):
-    """``relu(x) ** 2`` (Primer), used by the MetaFormer MLP classifier head."""
+    """``relu(x) ** 2`` (Primer), used by the MetaFormer MLP classifier
+    head."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.relu(x).square()

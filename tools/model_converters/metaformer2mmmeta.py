@@ -19,9 +19,13 @@ import sys
 
 import torch
 
-from mmmeta.models.utils import (CheckpointError, convert_metaformer,
-                                 extract_state_dict, fit_state_dict,
-                                 read_checkpoint)
+from mmmeta.models.utils import (
+    CheckpointError,
+    convert_metaformer,
+    extract_state_dict,
+    fit_state_dict,
+    read_checkpoint,
+)
 from mmmeta.registry import MODELS
 
 

@@ -1,5 +1,11 @@
-from .families import (CAFormer, ConvFormer, IdentityFormer, PoolFormer,
-                       PoolFormerV2, RandFormer)
+from .families import (
+                       CAFormer,
+                       ConvFormer,
+                       IdentityFormer,
+                       PoolFormer,
+                       PoolFormerV2,
+                       RandFormer,
+)
 from .metaformer import MetaFormer, MetaFormerBlock
 
 __all__ = [

@@ -63,6 +63,7 @@ class PoolFormer(MetaFormer):
         norm_cfg=dict(type='GroupNorm1', eps=1e-5, bias=True),
         stem_norm_cfg=None,
         downsample_norm_cfg=None,
+        layer_scale_init_value=1e-5,
         res_scale_init_value=None,
         out_norm_cfg=dict(type='GroupNorm1', eps=1e-5, bias=True),
         stem=_STEM,

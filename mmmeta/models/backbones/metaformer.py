@@ -102,15 +102,18 @@ class MetaFormerBlock(nn.Module):
         def scale(value):
             return nn.Identity() if value is None else Scale(dim, value)
 
+        def drop(rate):
+            return DropPath(rate) if rate > 0 else nn.Identity()
+
         self.norm1 = build_module(norm_cfg, dim)
         self.token_mixer = build_module(token_mixer, dim)
-        self.drop_path1 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path1 = drop(drop_path)
         self.layer_scale1 = scale(layer_scale_init_value)
         self.res_scale1 = scale(res_scale_init_value)
 
         self.norm2 = build_module(norm_cfg, dim)
         self.mlp = Mlp(dim, **mlp_cfg)
-        self.drop_path2 = DropPath(drop_path) if drop_path > 0 else nn.Identity()
+        self.drop_path2 = drop(drop_path)
         self.layer_scale2 = scale(layer_scale_init_value)
         self.res_scale2 = scale(res_scale_init_value)
 
@@ -285,16 +288,22 @@ class MetaFormer(BaseModule):
             raise TypeError(f'arch must be a str or dict, got {type(arch)}')
         missing = [k for k in cls.REQUIRED_ARCH_KEYS if k not in arch]
         if missing:
+            optional = [
+                k for k in cls.ARCH_KEYS if k not in cls.REQUIRED_ARCH_KEYS
+            ]
             raise KeyError(
                 f'Custom arch for {cls.__name__} misses {missing}: it needs '
-                f'{list(cls.REQUIRED_ARCH_KEYS)} and may set '
-                f'{[k for k in cls.ARCH_KEYS if k not in cls.REQUIRED_ARCH_KEYS]}'
-                f'; named archs are {sorted(cls.arch_zoo)}.')
+                f'{list(cls.REQUIRED_ARCH_KEYS)} and may set {optional}; '
+                f'named archs are {sorted(cls.arch_zoo)}.')
         unknown = [k for k in arch if k not in cls.ARCH_KEYS]
         if unknown:
             raise KeyError(f'Unknown arch keys {unknown} for {cls.__name__}; '
                            f'valid keys are {list(cls.ARCH_KEYS)}.')
         settings = copy.deepcopy({**cls.arch_defaults, **arch})
+        unset = [k for k in cls.ARCH_KEYS if k not in settings]
+        if unset:
+            raise KeyError(f'{cls.__name__} arch sets no {unset} and the '
+                           f'family has no default for them.')
         for key in ('depths', 'dims'):
             if len(settings[key]) != 4:
                 raise ValueError(f'{key} must have 4 entries, got '

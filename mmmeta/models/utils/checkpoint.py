@@ -152,9 +152,10 @@ def extract_state_dict(obj: Mapping, source: str = '<checkpoint>',
         sub = {k[len(prefix):]: v for k, v in state.items()
                if k.startswith(prefix)}
         if not sub:
+            roots = sorted({k.split('.')[0] for k in state})
             raise CheckpointError(f'{source} has no keys with the prefix '
                                   f'{prefix!r}; its keys start with '
-                                  f'{_short_list(sorted({k.split(".")[0] for k in state}))}.')
+                                  f'{_short_list(roots)}.')
         state = sub
     bad = [k for k, v in state.items()
            if v.is_floating_point() and not torch.isfinite(v).all()]

@@ -1,0 +1,39 @@
+# Semantic FPN + PoolFormer-S12, ADE20K 512x512, 40k iterations, 8 GPUs x 4.
+#
+# The recipe of the PoolFormer paper (sail-sg/poolformer, segmentation/):
+# AdamW lr 2e-4, weight decay 1e-4, poly lr (power 0.9, to 0), fp32,
+# trainable stem, random resize (2048, 512) x [0.5, 2] + crop 512 with
+# cat_max_ratio 0.75, test at (2048, 512) keeping the ratio and resized to a
+# multiple of 32 (Resize + ResizeToMultiple, the mmseg form of AlignResize).
+# Everything except the backbone, the optimizer wrapper and the checkpoint
+# comes from mmsegmentation's own PoolFormer config.
+#
+# mmsegmentation's variant of this recipe is one flag away:
+#   AMP:          tools/train.py CONFIG --amp
+#   frozen stem:  --cfg-options model.backbone.frozen_stages=0
+#
+# Published: mIoU 37.2 (sail-sg README); mmseg 1.x with its variant: 36.68
+# (37.07 with ResizeToMultiple).
+_base_ = ['mmseg::poolformer/fpn_poolformer_s12_8xb4-40k_ade20k-512x512.py']
+
+custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
+
+published_results = dict(
+    mIoU=37.2, source='sail-sg/poolformer segmentation README')
+checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s12.pth.tar'  # noqa
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmmeta.PoolFormer',
+        arch='s12',
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        drop_path_rate=0.0,
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+    neck=dict(in_channels=[64, 128, 320, 512]))
+
+optim_wrapper = dict(
+    _delete_=True,
+    type='OptimWrapper',
+    optimizer=dict(type='AdamW', lr=0.0002, weight_decay=0.0001))

@@ -1,0 +1,20 @@
+# Mask R-CNN + ConvFormer-S18, COCO 1x, 8 GPUs x 2 images: the PoolFormer
+# recipe (mask_rcnn_poolformer_s12_fpn_1x_coco.py) with this backbone and its
+# ImageNet-1k weights from sail-sg/metaformer.
+# Published: none yet (the MetaFormer-baselines paper has no detection
+# results).
+_base_ = ['./mask_rcnn_poolformer_s12_fpn_1x_coco.py']
+
+published_results = dict(bbox_mAP=None, segm_mAP=None, source='no published result')
+checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s18.pth'  # noqa
+
+model = dict(
+    backbone=dict(
+        _delete_=True,
+        type='mmmeta.ConvFormer',
+        arch='s18',
+        out_indices=(0, 1, 2, 3),
+        frozen_stages=-1,
+        drop_path_rate=0.0,
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+    neck=dict(in_channels=[64, 128, 320, 512]))

@@ -1,0 +1,46 @@
+"""Train a detector or segmentor from an mmmeta (or any mmdet/mmseg) config.
+
+    python tools/train.py configs/fpn_poolformer_s12_ade20k.py
+    python tools/train.py CONFIG --amp --work-dir work_dirs/x
+    python tools/train.py CONFIG --resume            # latest checkpoint
+    bash tools/dist_train.sh CONFIG 8                # 8 GPUs, torchrun
+"""
+import argparse
+
+from mmmeta.utils.cli import add_common_arguments, build_runner, load_config
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config', help='config file')
+    parser.add_argument('--amp', action='store_true',
+                        help='mixed precision (AmpOptimWrapper)')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the latest checkpoint in the work dir, or from '
+        'the given checkpoint file')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr with the total batch size')
+    add_common_arguments(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = load_config(args, data_splits=['train', 'val'])
+    if args.amp:
+        wrapper = cfg.optim_wrapper
+        if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
+            wrapper.type = 'AmpOptimWrapper'
+            wrapper.setdefault('loss_scale', 'dynamic')
+    if args.auto_scale_lr:
+        cfg.setdefault('auto_scale_lr', {})['enable'] = True
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    build_runner(cfg).train()
+
+
+if __name__ == '__main__':
+    main()
