@@ -7,12 +7,13 @@ import sys
 import textwrap
 
 import pytest
+from test_classification import mmpretrain_env
 
 CONFIGS = osp.join(osp.dirname(__file__), 'data', 'configs')
 DOWNSTREAM = ('mmdet', 'mmseg', 'mmpretrain', 'mmcv')
 
 
-def run_python(code: str, blocked=()) -> str:
+def run_python(code: str, blocked=(), env=None) -> str:
     """Run ``code`` in a fresh interpreter where the ``blocked`` top-level
     packages cannot be imported (as if not installed)."""
     prelude = textwrap.dedent(f"""
@@ -27,7 +28,8 @@ def run_python(code: str, blocked=()) -> str:
         sys.meta_path.insert(0, Blocker())
         """)
     result = subprocess.run([sys.executable, '-c', prelude + code],
-                            capture_output=True, text=True, timeout=300)
+                            capture_output=True, text=True, timeout=300,
+                            env=env)
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -79,7 +81,9 @@ def test_build_through_downstream_registry(package, config, blocked,
     pytest.importorskip(package)
     code = BUILD_FROM_CONFIG.format(path=osp.join(CONFIGS, config),
                                     package=package)
-    out = run_python(code, blocked=blocked)
+    # mmpretrain's registry imports mmpretrain.models, which needs torchvision
+    env = mmpretrain_env() if package == 'mmpretrain' else None
+    out = run_python(code, blocked=blocked, env=env)
     assert out.startswith('mmmeta.models.backbones.families ')
     assert expected in out
 

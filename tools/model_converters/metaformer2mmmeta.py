@@ -5,7 +5,9 @@ detection/segmentation checkpoints (``backbone.`` + ``norm0..6``),
 mmpretrain/mmcls PoolFormer checkpoints (``backbone.network.*``), the sail-sg
 MetaFormer-baselines release (``downsample_layers.*``) and timm
 (``stem.*``, ``stages.i.blocks.j.*``), wrapped in ``state_dict``/``model``/
-``module`` or not. Classification-head weights are kept under ``head.``.
+``module`` or not. Classification-head weights are kept under ``head.``;
+with ``--classifier`` the file is laid out as an mmpretrain
+``ImageClassifier`` instead (see configs/classification/).
 
 Example::
 
@@ -26,6 +28,7 @@ from mmmeta.models.utils import (
     fit_state_dict,
     read_checkpoint,
 )
+from mmmeta.models.utils.ckpt_convert import to_mmpretrain_classifier
 from mmmeta.registry import MODELS
 
 
@@ -40,6 +43,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='check the result against this mmmeta backbone '
                         '(e.g. PoolFormer)')
     parser.add_argument('--arch', default=None, help='arch for --model')
+    parser.add_argument('--classifier', action='store_true',
+                        help='write an mmpretrain ImageClassifier checkpoint '
+                        '(backbone., neck., head.) for '
+                        'configs/classification/')
     parser.add_argument('--trust', action='store_true',
                         help='unpickle arbitrary Python objects in SRC '
                         '(weights_only=False). Only for files you trust.')
@@ -59,12 +66,16 @@ def main(argv=None) -> int:
     except CheckpointError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1
+    head = sum(k.startswith('head.') for k in converted)
+    layout = 'mmmeta'
+    if args.classifier:
+        converted = to_mmpretrain_classifier(converted)
+        layout = 'mmpretrain ImageClassifier'
     torch.save({'state_dict': converted,
                 'meta': {'converted_from': osp.basename(args.src),
-                         'layout': 'mmmeta'}}, args.dst)
-    backbone = sum(not k.startswith('head.') for k in converted)
-    print(f'wrote {args.dst}: {backbone} backbone tensors, '
-          f'{len(converted) - backbone} head tensors')
+                         'layout': layout}}, args.dst)
+    print(f'wrote {args.dst} ({layout} layout): '
+          f'{len(converted) - head} backbone tensors, {head} head tensors')
     return 0
 
 

@@ -185,6 +185,10 @@ class MetaFormer(BaseModule):
             (GroupNorm1 for PoolFormer v1, as the official dense model;
             channel LayerNorm for the others). None returns raw stage
             outputs.
+        gap_before_out_norm (bool): Average each returned stage over H and
+            W before its output norm, returning ``(B, C)`` vectors: the
+            classification head of the MetaFormer baselines (norm after
+            pooling). Defaults to False.
         with_cp (bool): Activation checkpointing per block (less memory,
             same results). Defaults to False.
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
@@ -213,6 +217,7 @@ class MetaFormer(BaseModule):
                  layer_scale_init_value=_DEFAULT,
                  res_scale_init_value=_DEFAULT,
                  out_norm_cfg=_DEFAULT,
+                 gap_before_out_norm: bool = False,
                  with_cp: bool = False,
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(init_cfg=init_cfg)
@@ -235,6 +240,7 @@ class MetaFormer(BaseModule):
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
+        self.gap_before_out_norm = gap_before_out_norm
 
         mixers = _per_stage(settings['token_mixers'], 'token_mixers')
         layer_scales = _per_stage(settings['layer_scale_init_value'],
@@ -401,7 +407,8 @@ class MetaFormer(BaseModule):
         Returns:
             tuple[Tensor]: For each index in ``out_indices``, an NCHW map of
             ``dims[i]`` channels and spatial size ``ceil(H0 / 2**i)`` where
-            ``H0 = (H - 3) // 4 + 1`` (likewise for W).
+            ``H0 = (H - 3) // 4 + 1`` (likewise for W); a ``(B, dims[i])``
+            vector with ``gap_before_out_norm``.
         """
         self.check_input(x)
         x = self.stem(x)
@@ -410,7 +417,11 @@ class MetaFormer(BaseModule):
         for i, stage in enumerate(self.stages):
             x = stage(x)
             if i in self.out_indices:
-                outs.append(nchw_view(getattr(self, f'norm{i}')(x)))
+                norm = getattr(self, f'norm{i}')
+                if self.gap_before_out_norm:
+                    outs.append(norm(x.mean((1, 2))))
+                else:
+                    outs.append(nchw_view(norm(x)))
             if i == last:
                 break
         return tuple(outs)

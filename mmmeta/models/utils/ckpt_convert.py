@@ -111,3 +111,27 @@ def convert_metaformer(state_dict: StateDict) -> StateDict:
             value = value.flatten(1)
         converted[key] = value
     return converted
+
+
+_CLASSIFIER_KEYS = (
+    ('head.norm.', 'backbone.norm3.'),  # the final norm: an output norm
+    ('head.fc.fc1.', 'neck.fc1.'),  # MlpHead -> MlpPreLogits neck ...
+    ('head.fc.norm.', 'neck.norm.'),
+    ('head.fc.fc2.', 'head.fc.'),  # ... and LinearClsHead
+    ('head.fc.', 'head.fc.'),
+)
+
+
+def to_mmpretrain_classifier(state_dict: StateDict) -> StateDict:
+    """Lay out a converted state dict as an mmpretrain ``ImageClassifier``
+    (``backbone`` with ``out_indices=(3, )``, optional ``MlpPreLogits``
+    neck, ``LinearClsHead``), e.g. for ImageNet evaluation."""
+    out = {}
+    for key, value in state_dict.items():
+        for old, new in _CLASSIFIER_KEYS:
+            if key.startswith(old):
+                out[new + key[len(old):]] = value
+                break
+        else:
+            out['backbone.' + key] = value
+    return out

@@ -1,0 +1,2 @@
+from . import functional, transforms  # noqa: F401
+from .transforms import InterpolationMode  # noqa: F401

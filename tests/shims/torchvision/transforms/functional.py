@@ -1,0 +1,5 @@
+"""Names only; calling them is an error."""
+
+
+def __getattr__(name):
+    raise AttributeError(f'torchvision test shim has no {name}')
