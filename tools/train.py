@@ -7,6 +7,8 @@
 """
 import argparse
 
+import torch
+
 from mmmeta.utils.cli import add_common_arguments, build_runner, load_config
 
 
@@ -29,6 +31,10 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     cfg = load_config(args, data_splits=['train', 'val'])
     if args.amp:
+        if not torch.cuda.is_available():
+            raise SystemExit("--amp uses mmengine's AmpOptimWrapper, which "
+                             'trains on GPUs only; run without --amp on '
+                             'this machine (no CUDA device found).')
         wrapper = cfg.optim_wrapper
         if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
             wrapper.type = 'AmpOptimWrapper'
