@@ -8,12 +8,16 @@ builds from any of their registries.
 """
 from typing import Any, Optional, Union
 
+from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
 from mmengine.registry import Registry
 
 MODELS = Registry(
     'model', parent=MMENGINE_MODELS, scope='mmmeta',
     locations=['mmmeta.models'])
+HOOKS = Registry(
+    'hook', parent=MMENGINE_HOOKS, scope='mmmeta',
+    locations=['mmmeta.engine'])
 
 
 def build_module(cfg: Union[dict, type, None], *args: Any,

@@ -13,12 +13,7 @@ import sys
 
 import pytest
 
-from mmmeta.utils.synthetic_data import (
-    ADE20K_CLASSES,
-    COCO_CATEGORIES,
-    make_ade20k,
-    make_coco,
-)
+from mmmeta.utils.synthetic_data import ADE20K_CLASSES, COCO_CATEGORIES
 
 pytest.importorskip('mmdet')
 pytest.importorskip('mmseg')
@@ -99,16 +94,6 @@ model = dict(backbone=dict(init_cfg=None), {heads})
 train_cfg = dict(max_epochs=1, val_interval=1000)
 default_hooks = dict(logger=dict(interval=1))
 """
-
-
-@pytest.fixture(scope='session')
-def data(tmp_path_factory):
-    root = tmp_path_factory.mktemp('data')
-    ade = make_ade20k(str(root / 'ade'), num_train=6, num_val=2,
-                      size=(96, 128))
-    coco = make_coco(str(root / 'coco'), num_train=4, num_val=2,
-                     size=(112, 144))
-    return dict(ade=ade, coco=coco)
 
 
 def write_overlay(tmp_path, config, data, iters=2):

@@ -29,7 +29,7 @@ from mmmeta.models.utils import (
     read_checkpoint,
 )
 from mmmeta.models.utils.ckpt_convert import to_mmpretrain_classifier
-from mmmeta.registry import MODELS
+from mmmeta.registry import build_module
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -60,7 +60,7 @@ def main(argv=None) -> int:
         state = extract_state_dict(obj, args.src, prefix=args.prefix)
         converted = convert_metaformer(state)
         if args.model:
-            model = MODELS.build(dict(type=args.model, arch=args.arch))
+            model = build_module(dict(type=args.model, arch=args.arch))
             fit_state_dict(model, converted, args.src,
                            optional=model.optional_checkpoint_keys())
     except CheckpointError as err:

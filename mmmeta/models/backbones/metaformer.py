@@ -191,6 +191,10 @@ class MetaFormer(BaseModule):
             pooling). Defaults to False.
         with_cp (bool): Activation checkpointing per block (less memory,
             same results). Defaults to False.
+        impl (str): ``'fast'`` (default): the channels-last implementation.
+            ``'reference'``: the official implementations' op sequence
+            (``mmmeta.models.reference``), kept as the baseline of the
+            benchmarks and the tests.
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
             checkpoint=path_or_url, prefix=None)`` loads any supported
             checkpoint layout strictly (see ``load_pretrained``).
@@ -219,6 +223,7 @@ class MetaFormer(BaseModule):
                  out_norm_cfg=_DEFAULT,
                  gap_before_out_norm: bool = False,
                  with_cp: bool = False,
+                 impl: str = 'fast',
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(init_cfg=init_cfg)
         settings = self.resolve_arch(arch)
@@ -241,6 +246,10 @@ class MetaFormer(BaseModule):
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
         self.gap_before_out_norm = gap_before_out_norm
+        if impl not in ('fast', 'reference'):
+            raise ValueError(f"impl must be 'fast' or 'reference', got "
+                             f'{impl!r}')
+        self.impl = impl
 
         mixers = _per_stage(settings['token_mixers'], 'token_mixers')
         layer_scales = _per_stage(settings['layer_scale_init_value'],
@@ -411,6 +420,9 @@ class MetaFormer(BaseModule):
             vector with ``gap_before_out_norm``.
         """
         self.check_input(x)
+        if self.impl == 'reference':
+            from ..reference import reference_forward
+            return reference_forward(self, x)
         x = self.stem(x)
         outs = []
         last = self.out_indices[-1]

@@ -48,16 +48,15 @@ def detect_metaformer_layout(state_dict: StateDict) -> str:
 def _rename_sail_poolformer(key: str) -> str:
     key = key.replace('patch_embed.proj.', 'stem.conv.')
     key = re.sub(r'layer_scale_(\d)$', r'layer_scale\1.scale', key)
-    m = re.match(r'network\.(\d+)\.(.*)$', key)
-    if m:
-        index, rest = int(m.group(1)), m.group(2)
-        if index % 2 == 0:  # a stage's blocks: network.{0,2,4,6}.j
-            block, rest = rest.split('.', 1)
-            return f'stages.{index // 2}.blocks.{block}.{rest}'
-        # a downsampling patch embedding: network.{1,3,5}.proj
-        return f'stages.{(index + 1) // 2}.downsample.' + rest.replace(
-            'proj.', 'conv.', 1)
-    m = re.match(r'norm(\d+)\.(.*)$', key)
+    m = re.match(r'network\.(\d+)\.(\d+)\.(.+)$', key)
+    if m and int(m.group(1)) % 2 == 0:  # blocks: network.{0,2,4,6}.j.*
+        stage, block, rest = int(m.group(1)) // 2, m.group(2), m.group(3)
+        return f'stages.{stage}.blocks.{block}.{rest}'
+    m = re.match(r'network\.(\d+)\.proj\.(.+)$', key)
+    if m and int(m.group(1)) % 2 == 1:  # downsampling: network.{1,3,5}.proj
+        return f'stages.{(int(m.group(1)) + 1) // 2}.downsample.conv.' + \
+            m.group(2)
+    m = re.match(r'norm([0246])\.(.+)$', key)
     if m:  # dense output norms norm0/2/4/6 -> norm0/1/2/3
         return f'norm{int(m.group(1)) // 2}.{m.group(2)}'
     if key.startswith('norm.'):

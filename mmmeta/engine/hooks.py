@@ -1,0 +1,39 @@
+"""Hooks that stop a broken run early and clearly."""
+import math
+import os.path as osp
+
+from mmengine.hooks import Hook
+
+from ..registry import HOOKS
+
+
+@HOOKS.register_module()
+class NonFiniteLossHook(Hook):
+    """Stop training when the loss becomes NaN or infinite.
+
+    It runs right after the optimizer step and before the checkpoint hook,
+    so weights from a diverged step are never saved: the last checkpoint in
+    the work dir stays the last good one, and ``--resume`` continues from
+    it.
+    """
+
+    priority = 'ABOVE_NORMAL'
+
+    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+                         outputs=None) -> None:
+        if not outputs or 'loss' not in outputs:
+            return
+        loss = float(outputs['loss'])
+        if math.isfinite(loss):
+            return
+        last = osp.join(runner.work_dir, 'last_checkpoint')
+        if osp.isfile(last):
+            with open(last) as f:
+                where = f'the last complete checkpoint is {f.read().strip()}'
+        else:
+            where = 'no checkpoint was written yet'
+        raise RuntimeError(
+            f'The training loss is {loss} at iteration {runner.iter + 1}; '
+            f'training stopped before saving these weights. {where}. '
+            f'Lower the learning rate (or clip gradients) and continue with '
+            f'tools/train.py CONFIG --resume.')

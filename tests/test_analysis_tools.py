@@ -1,0 +1,76 @@
+"""tools/analysis: FLOP counts against the published MACs; the benchmark
+runs and reports every variant (its numbers are not asserted)."""
+import os.path as osp
+import sys
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
+
+import benchmark  # noqa: E402
+import get_flops  # noqa: E402
+
+# Published MACs at 224x224 (G): sail-sg/poolformer and sail-sg/metaformer
+# READMEs (upstream.md section 2).
+PUBLISHED_GMACS = {
+    ('PoolFormer', 's12'): 1.8, ('PoolFormer', 's24'): 3.4,
+    ('PoolFormer', 's36'): 5.0, ('PoolFormer', 'm36'): 8.8,
+    ('PoolFormer', 'm48'): 11.6,
+    ('IdentityFormer', 's12'): 1.8, ('IdentityFormer', 's24'): 3.4,
+    ('IdentityFormer', 's36'): 5.0, ('IdentityFormer', 'm36'): 8.8,
+    ('IdentityFormer', 'm48'): 11.5,
+    ('RandFormer', 's12'): 1.9, ('RandFormer', 's24'): 3.5,
+    ('RandFormer', 's36'): 5.2, ('RandFormer', 'm36'): 9.0,
+    ('RandFormer', 'm48'): 11.9,
+    ('PoolFormerV2', 's12'): 1.8, ('PoolFormerV2', 's24'): 3.4,
+    ('PoolFormerV2', 's36'): 5.0, ('PoolFormerV2', 'm36'): 8.8,
+    ('PoolFormerV2', 'm48'): 11.5,
+    ('ConvFormer', 's18'): 3.9, ('ConvFormer', 's36'): 7.6,
+    ('ConvFormer', 'm36'): 12.8, ('ConvFormer', 'b36'): 22.6,
+    ('CAFormer', 's18'): 4.1, ('CAFormer', 's36'): 8.0,
+    ('CAFormer', 'm36'): 13.2, ('CAFormer', 'b36'): 23.2,
+}
+
+
+@pytest.mark.parametrize('backbone,arch', sorted(PUBLISHED_GMACS))
+def test_backbone_macs_match_published(backbone, arch):
+    result = get_flops.main(['--backbone', backbone, '--arch', arch])
+    gmacs = result['backbone']['macs'] / 1e9
+    published = PUBLISHED_GMACS[(backbone, arch)]
+    assert abs(gmacs - published) / published <= 0.02, gmacs
+
+
+def test_get_flops_on_a_config():
+    pytest.importorskip('mmseg')
+    result = get_flops.main([
+        osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'), '--shape',
+        '128', '128'
+    ])
+    assert result['model']['macs'] > result['backbone']['macs'] > 0
+    assert result['model']['params'] > result['backbone']['params']
+
+
+def test_benchmark_reports_every_variant(capsys, tmp_path):
+    results = benchmark.main([
+        '--backbone', 'CAFormer', '--arch', 's18', '--shape', '64', '64',
+        '--warmup', '1', '--repeats', '2', '--dtype', 'bf16', '--json',
+        str(tmp_path / 'out.json')
+    ])
+    assert list(results) == ['reference', 'fast (bf16)']
+    for value in results.values():
+        assert value['ms'] > 0 and value['peak_mb'] >= 0
+    assert results['reference']['speedup'] == 1.0
+    printed = capsys.readouterr().out
+    assert 'CAFormer-s18, inference' in printed and 'img/s' in printed
+    assert (tmp_path / 'out.json').exists()
+
+
+def test_benchmark_training_step_of_a_config():
+    pytest.importorskip('mmseg')
+    results = benchmark.main([
+        '--config', osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'),
+        '--train', '--batch', '1', '--shape', '64', '64', '--warmup', '1',
+        '--repeats', '1', '--compare', 'cp'
+    ])
+    assert list(results) == ['fast', 'fast+cp']

@@ -1,0 +1,220 @@
+"""Time a backbone or a whole model: mmmeta's fast path against the
+official op sequence (the reference path), in one run.
+
+    python tools/analysis/benchmark.py --backbone PoolFormer --arch s12
+    python tools/analysis/benchmark.py --backbone CAFormer --arch s18 \\
+        --dtype bf16
+    python tools/analysis/benchmark.py --config \\
+        configs/fpn_poolformer_s12_ade20k.py --train --batch 2 --compare cp
+
+Variants are timed interleaved (one run of each, repeated), after warm-up;
+the median latency, images/s and the peak memory of each are printed with
+the ratio to the first variant (the float32 reference unless ``--compare``
+says otherwise). Peak memory is CUDA's max allocated on a GPU, and on a
+CPU the growth of the process's peak RSS over the run, measured in a fresh
+subprocess per variant.
+"""
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from typing import Callable, Dict, List
+
+import torch
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    what = parser.add_mutually_exclusive_group(required=True)
+    what.add_argument('--backbone', help='mmmeta backbone, e.g. PoolFormer')
+    what.add_argument('--config', help='a model config (detector/segmentor)')
+    parser.add_argument('--arch', default=None, help='arch of --backbone')
+    parser.add_argument('--shape', type=int, nargs=2, default=[512, 512],
+                        metavar=('H', 'W'), help='input size (512 512)')
+    parser.add_argument('--batch', type=int, default=1)
+    parser.add_argument('--dtype', default='fp32',
+                        choices=['fp32', 'bf16', 'autocast-bf16'],
+                        help='precision of the fast path: fp32, bf16 '
+                        '(model.to(bfloat16) and a bfloat16 input) or '
+                        'autocast-bf16 (torch.autocast)')
+    parser.add_argument('--compare', default='reference',
+                        choices=['reference', 'cp', 'compile'],
+                        help='what the fast path is compared with: the '
+                        'float32 reference path, the fast path with '
+                        'activation checkpointing (with_cp), or the fast '
+                        'path under torch.compile')
+    parser.add_argument('--train', action='store_true',
+                        help='time a training step (forward + backward)')
+    parser.add_argument('--device', default='cuda' if
+                        torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--warmup', type=int, default=3)
+    parser.add_argument('--repeats', type=int, default=10)
+    parser.add_argument('--threads', type=int, default=None,
+                        help='torch CPU threads (default: torch default)')
+    parser.add_argument('--json', help='also write the results here')
+    parser.add_argument('--_variant', help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+VARIANTS = {
+    'reference': ['reference', 'fast'],
+    'cp': ['fast', 'fast+cp'],
+    'compile': ['fast', 'fast+compile'],
+}
+
+
+def build(args, variant: str) -> torch.nn.Module:
+    """The model of ``variant`` on the device, in train or eval mode."""
+    import mmmeta  # noqa: F401  (registers the backbones)
+    from mmmeta.registry import build_module
+    impl = 'reference' if variant == 'reference' else 'fast'
+    with_cp = variant.endswith('+cp')
+    if args.backbone:
+        model = build_module(dict(type=args.backbone, arch=args.arch,
+                                  impl=impl, with_cp=with_cp))
+    else:
+        from mmengine.config import Config
+        from mmengine.registry import DefaultScope, init_default_scope
+
+        from mmmeta.utils import convert_syncbn_to_bn
+        cfg = Config.fromfile(args.config)
+        convert_syncbn_to_bn(cfg._cfg_dict)
+        cfg.model.backbone.update(impl=impl, with_cp=with_cp, init_cfg=None)
+        init_default_scope(cfg.default_scope)
+        from mmengine.registry import MODELS as ROOT
+        with DefaultScope.overwrite_default_scope(cfg.default_scope):
+            model = ROOT.build(cfg.model)
+    model = model.to(args.device).train(args.train)
+    if variant != 'reference' and args.dtype == 'bf16':
+        model = model.to(torch.bfloat16)
+    if variant.endswith('+compile'):
+        model = torch.compile(model)
+    return model
+
+
+def _flatten(outs):
+    if isinstance(outs, torch.Tensor):
+        yield outs
+    elif isinstance(outs, (list, tuple)):
+        for out in outs:
+            yield from _flatten(out)
+
+
+def make_step(args, variant: str, model) -> Callable[[], None]:
+    """One timed call: inference, or forward + backward."""
+    dtype = torch.bfloat16 if (variant != 'reference'
+                               and args.dtype == 'bf16') else torch.float32
+    x = torch.randn(args.batch, 3, *args.shape, device=args.device,
+                    dtype=dtype)
+    autocast = variant != 'reference' and args.dtype == 'autocast-bf16'
+    device_type = 'cuda' if args.device.startswith('cuda') else 'cpu'
+
+    def features():
+        outs = model(x) if args.backbone else model(x, mode='tensor')
+        return list(_flatten(outs))
+
+    def run():
+        with torch.autocast(device_type, torch.bfloat16, enabled=autocast):
+            if args.train:
+                # a training step's work: forward and a backward through
+                # every output (the loss itself is negligible)
+                sum(o.float().mean() for o in features()).backward()
+            else:
+                with torch.no_grad():
+                    features()
+        if device_type == 'cuda':
+            torch.cuda.synchronize()
+
+    return run
+
+
+def peak_memory_mb(args, variant: str) -> float:
+    """Peak memory of ``variant`` 's step, measured in a fresh process on
+    CPU (RSS high-water mark growth) or by CUDA's allocator."""
+    if args.device.startswith('cuda'):
+        model = build(args, variant)
+        step = make_step(args, variant, model)
+        step()
+        torch.cuda.reset_peak_memory_stats()
+        step()
+        return torch.cuda.max_memory_allocated() / 2**20
+    argv = list(args.argv)
+    if '--json' in argv:
+        i = argv.index('--json')
+        del argv[i:i + 2]
+    out = subprocess.run([sys.executable, __file__, *argv, '--_variant',
+                          variant], capture_output=True, text=True,
+                         check=True).stdout
+    return float(out.strip().splitlines()[-1])
+
+
+def _measure_rss_in_child(args) -> None:
+    model = build(args, args._variant)
+    step = make_step(args, args._variant, model)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step()
+    step()
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print((after - before) / 1024)
+
+
+def main(argv=None) -> Dict:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    args.argv = argv
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    if args._variant:
+        _measure_rss_in_child(args)
+        return {}
+    if args.compare == 'reference' and args.dtype != 'fp32':
+        names = ['reference', f'fast ({args.dtype})']
+    else:
+        names = VARIANTS[args.compare]
+    keys = [n.split(' ')[0] for n in names]
+    steps = {}
+    for name, key in zip(names, keys):
+        model = build(args, key)
+        steps[name] = make_step(args, key, model)
+    for _ in range(args.warmup):
+        for step in steps.values():
+            step()
+    times: Dict[str, List[float]] = {n: [] for n in names}
+    for _ in range(args.repeats):
+        for name, step in steps.items():
+            start = time.perf_counter()
+            step()
+            times[name].append(time.perf_counter() - start)
+    device = (torch.cuda.get_device_name() if args.device.startswith('cuda')
+              else f'CPU, {torch.get_num_threads()} threads')
+    what = args.config or f'{args.backbone}-{args.arch}'
+    mode = 'training step' if args.train else 'inference'
+    print(f'{what}, {mode}, batch {args.batch}, {args.shape[0]}x'
+          f'{args.shape[1]}, {device}, torch {torch.__version__}, median of '
+          f'{args.repeats} after {args.warmup} warm-up')
+    results = {}
+    base = None
+    for name, key in zip(names, keys):
+        median = statistics.median(times[name]) * 1000
+        memory = peak_memory_mb(args, key)
+        base = base or median
+        results[name] = dict(ms=median, images_per_s=args.batch * 1000 /
+                             median, peak_mb=memory, speedup=base / median)
+        print(f'  {name:>22}: {median:8.1f} ms  '
+              f'{args.batch * 1000 / median:7.2f} img/s  '
+              f'peak {memory:7.0f} MB  x{base / median:.2f}')
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(dict(argv=argv, device=device,
+                           results=results), f, indent=1)
+    return results
+
+
+if __name__ == '__main__':
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
+        os.path.abspath(__file__)))))
+    main()
