@@ -10,14 +10,14 @@ official op sequence (the reference path), in one run.
 Variants are timed interleaved (one run of each, repeated), after warm-up;
 the median latency, images/s and the peak memory of each are printed with
 the ratio to the first variant (the float32 reference unless ``--compare``
-says otherwise). Peak memory is CUDA's max allocated on a GPU, and on a
-CPU the growth of the process's peak RSS over the run, measured in a fresh
-subprocess per variant.
+says otherwise). Peak memory is CUDA's max allocated during one step on a
+GPU; on a CPU (Linux) it is the growth of the peak resident size during one
+step over the resident size before it, measured in a fresh process per
+variant.
 """
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -152,14 +152,25 @@ def peak_memory_mb(args, variant: str) -> float:
     return float(out.strip().splitlines()[-1])
 
 
+def _status_kb(field: str) -> int:
+    with open('/proc/self/status') as f:
+        for line in f:
+            if line.startswith(field + ':'):
+                return int(line.split()[1])
+    raise RuntimeError(f'no {field} in /proc/self/status')
+
+
 def _measure_rss_in_child(args) -> None:
+    """Print the peak RSS growth (MB) of one step over the resident size
+    before it (Linux: the high-water mark is reset through clear_refs)."""
     model = build(args, args._variant)
     step = make_step(args, args._variant, model)
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    step()  # warm-up: allocator pools, lazy init
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # reset VmHWM to the current RSS
+    before = _status_kb('VmRSS')
     step()
-    step()
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print((after - before) / 1024)
+    print((_status_kb('VmHWM') - before) / 1024)
 
 
 def main(argv=None) -> Dict:

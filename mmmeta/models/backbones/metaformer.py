@@ -117,12 +117,21 @@ class MetaFormerBlock(nn.Module):
         self.layer_scale2 = scale(layer_scale_init_value)
         self.res_scale2 = scale(res_scale_init_value)
 
+    @staticmethod
+    def residual(x: torch.Tensor, y: torch.Tensor, res_scale: nn.Module,
+                 layer_scale: nn.Module) -> torch.Tensor:
+        """``res_scale(x) + layer_scale(y)``, in one fused op when only a
+        layer scale is set (PoolFormer v1)."""
+        if isinstance(layer_scale, Scale) and isinstance(res_scale,
+                                                         nn.Identity):
+            return torch.addcmul(x, y, layer_scale.scale)
+        return res_scale(x) + layer_scale(y)
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        x = self.res_scale1(x) + self.layer_scale1(
-            self.drop_path1(self.token_mixer(self.norm1(x))))
-        x = self.res_scale2(x) + self.layer_scale2(
-            self.drop_path2(self.mlp(self.norm2(x))))
-        return x
+        y = self.drop_path1(self.token_mixer(self.norm1(x)))
+        x = self.residual(x, y, self.res_scale1, self.layer_scale1)
+        y = self.drop_path2(self.mlp(self.norm2(x)))
+        return self.residual(x, y, self.res_scale2, self.layer_scale2)
 
 
 class MetaFormerStage(nn.Module):
