@@ -33,6 +33,38 @@ model = dict(
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
     neck=dict(in_channels=[64, 128, 320, 512]))
 
+# mmseg's pipelines, with its LoadAnnotations replaced by
+# mmmeta.LoadSegAnnotations: the same for valid label maps, and for broken
+# ones (16-bit values, labels outside the 150 classes) a warning naming the
+# file and ignored pixels instead of silent wrap-around or a crash in the
+# loss.
+load_labels = dict(
+    type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
+    num_classes=150)
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    load_labels,
+    dict(
+        type='RandomResize',
+        scale=(2048, 512),
+        ratio_range=(0.5, 2.0),
+        keep_ratio=True),
+    dict(type='RandomCrop', crop_size=(512, 512), cat_max_ratio=0.75),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PhotoMetricDistortion'),
+    dict(type='PackSegInputs')
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(2048, 512), keep_ratio=True),
+    dict(type='ResizeToMultiple', size_divisor=32),
+    load_labels,
+    dict(type='PackSegInputs')
+]
+train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',

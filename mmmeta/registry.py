@@ -10,6 +10,7 @@ from typing import Any, Optional, Union
 
 from mmengine.registry import HOOKS as MMENGINE_HOOKS
 from mmengine.registry import MODELS as MMENGINE_MODELS
+from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
 from mmengine.registry import Registry
 
 MODELS = Registry(
@@ -18,6 +19,10 @@ MODELS = Registry(
 HOOKS = Registry(
     'hook', parent=MMENGINE_HOOKS, scope='mmmeta',
     locations=['mmmeta.engine'])
+# Data transforms need mmcv; their module is imported on first use only.
+TRANSFORMS = Registry(
+    'transform', parent=MMENGINE_TRANSFORMS, scope='mmmeta',
+    locations=['mmmeta.datasets.transforms'])
 
 
 def build_module(cfg: Union[dict, type, None], *args: Any,

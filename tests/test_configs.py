@@ -59,9 +59,12 @@ def test_common(config):
     assert cfg.optim_wrapper.get('clip_grad') is None
 
 
+# mmseg's LoadAnnotations with checks (mmmeta.LoadSegAnnotations)
+LOAD_LABELS = dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
+                   num_classes=150)
 SEG_TRAIN_PIPELINE = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    LOAD_LABELS,
     dict(type='RandomResize', scale=(2048, 512), ratio_range=(0.5, 2.0),
          keep_ratio=True),
     dict(type='RandomCrop', crop_size=(512, 512), cat_max_ratio=0.75),
@@ -73,7 +76,7 @@ SEG_TEST_PIPELINE = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
     dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    LOAD_LABELS,
     dict(type='PackSegInputs'),
 ]
 

@@ -32,7 +32,8 @@ model = dict(data_preprocessor=dict(size=crop),
              decode_head=dict(num_classes={num_classes}))
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
+         num_classes={num_classes}),
     dict(type='RandomResize', scale=(192, 64), ratio_range=(0.5, 2.0),
          keep_ratio=True),
     dict(type='RandomCrop', crop_size=crop, cat_max_ratio=0.75),
@@ -43,7 +44,8 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(192, 64), keep_ratio=True),
     dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
+         num_classes={num_classes}),
     dict(type='PackSegInputs')]
 train_dataloader = dict(
     batch_size=2, num_workers=0, persistent_workers=False,

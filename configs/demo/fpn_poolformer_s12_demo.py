@@ -18,7 +18,8 @@ model = dict(
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
+         num_classes=len(classes)),
     dict(
         type='RandomResize',
         scale=(448, 160),
@@ -33,7 +34,8 @@ test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(448, 160), keep_ratio=True),
     dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='LoadAnnotations', reduce_zero_label=True),
+    dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
+         num_classes=len(classes)),
     dict(type='PackSegInputs')
 ]
 train_dataloader = dict(

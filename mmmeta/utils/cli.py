@@ -20,6 +20,7 @@ from .config_checks import (
     check_neck_channels,
     convert_syncbn_to_bn,
 )
+from .data_checks import check_annotations
 
 
 def add_common_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,6 +45,8 @@ def load_config(args: argparse.Namespace, data_splits: List[str]) -> Config:
     * ``--cfg-options`` and ``--work-dir`` are applied;
     * on one process (or on CPUs), ``SyncBN`` becomes ``BN``, so 8-GPU
       configs run unchanged on one GPU or a CPU;
+    * COCO annotations that mmdet would skip silently are logged, broken
+      polygons repaired in a copy (``mmmeta.utils.data_checks``);
     * on a CPU-only machine a distributed run uses the gloo backend;
     * missing datasets and a neck that does not fit the backbone are
       reported with what to change.
@@ -73,6 +76,7 @@ def load_config(args: argparse.Namespace, data_splits: List[str]) -> Config:
         _prepare_cpu_distributed(cfg)
     check_neck_channels(cfg)
     check_data_roots(cfg, data_splits)
+    check_annotations(cfg, data_splits)
     return cfg
 
 

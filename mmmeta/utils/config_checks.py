@@ -47,16 +47,16 @@ def convert_syncbn_to_bn(cfg: Any) -> int:
     return count
 
 
-def _leaf_datasets(dataset: dict, path: str) -> Iterator[Tuple[str, dict]]:
+def leaf_datasets(dataset: dict, path: str) -> Iterator[Tuple[str, dict]]:
     """Yield ``(config key path, dataset cfg)`` of every real dataset inside
     wrappers such as RepeatDataset / ConcatDataset."""
     if not isinstance(dataset, dict):
         return
     if isinstance(dataset.get('dataset'), dict):
-        yield from _leaf_datasets(dataset['dataset'], f'{path}.dataset')
+        yield from leaf_datasets(dataset['dataset'], f'{path}.dataset')
     elif isinstance(dataset.get('datasets'), (list, tuple)):
         for i, sub in enumerate(dataset['datasets']):
-            yield from _leaf_datasets(sub, f'{path}.datasets.{i}')
+            yield from leaf_datasets(sub, f'{path}.datasets.{i}')
     else:
         yield path, dataset
 
@@ -69,7 +69,7 @@ def check_data_roots(cfg: Config, splits: List[str]) -> None:
         loader = cfg.get(f'{split}_dataloader')
         if not loader or not isinstance(loader.get('dataset'), dict):
             continue
-        for key, ds in _leaf_datasets(loader['dataset'],
+        for key, ds in leaf_datasets(loader['dataset'],
                                       f'{split}_dataloader.dataset'):
             root = ds.get('data_root') or ''
             wanted = []
