@@ -74,3 +74,28 @@ def test_benchmark_training_step_of_a_config():
         '--repeats', '1', '--compare', 'cp'
     ])
     assert list(results) == ['fast', 'fast+cp']
+
+
+def test_bf16_agreement_tool(tmp_path, data):
+    pytest.importorskip('mmseg')
+    import bf16_agreement
+    import torch
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+
+    from mmmeta.utils import convert_syncbn_to_bn
+    config = osp.join(ROOT, 'configs', 'demo', 'fpn_poolformer_s12_demo.py')
+    cfg = Config.fromfile(config)
+    convert_syncbn_to_bn(cfg._cfg_dict)
+    cfg.model.backbone.init_cfg = None
+    init_default_scope('mmseg')
+    torch.manual_seed(0)
+    checkpoint = tmp_path / 'model.pth'
+    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()},
+               checkpoint)
+    result = bf16_agreement.main([
+        config, str(checkpoint),
+        osp.join(data['ade'], 'images', 'validation'), '--size', '64', '96'
+    ])
+    assert result['pixels'] == 2 * (64 // 4) * (96 // 4)  # stride-4 logits
+    assert 0.5 < result['autocast'] <= 1 and 0.5 < result['bfloat16'] <= 1

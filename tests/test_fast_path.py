@@ -9,6 +9,7 @@ from fixture_utils import (
     load_fixture,
     max_relative_error,
 )
+from test_backbones import FAMILIES
 
 from mmmeta.models import (
     CAFormer,
@@ -75,13 +76,7 @@ def test_fast_equals_reference_fp32(cls, arch, fixture, weights):
 ])
 def test_reference_path_matches_official(name):
     fixture = load_fixture(name)
-    cls = {
-        'poolformer': PoolFormer,
-        'poolformerv2': PoolFormerV2,
-        'identityformer': IdentityFormer,
-        'convformer': ConvFormer,
-        'caformer': CAFormer
-    }[fixture['family']]
+    cls = FAMILIES[fixture['family']]
     kwargs = {} if fixture['family'] == 'poolformer' else dict(
         out_norm_cfg=None)
     model = build(cls, fixture['arch'], name, impl='reference', **kwargs)

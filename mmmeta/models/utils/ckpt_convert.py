@@ -45,6 +45,16 @@ def detect_metaformer_layout(state_dict: StateDict) -> str:
         'stages.i.blocks.j.*).')
 
 
+def _rename_classifier(key: str) -> str:
+    """The sail-sg classifier parts: final ``norm`` and ``head`` become
+    timm's ``head.norm`` and ``head.fc``."""
+    if key.startswith('norm.'):
+        return 'head.' + key
+    if key.startswith('head.'):
+        return 'head.fc.' + key[len('head.'):]
+    return key
+
+
 def _rename_sail_poolformer(key: str) -> str:
     key = key.replace('patch_embed.proj.', 'stem.conv.')
     key = re.sub(r'layer_scale_(\d)$', r'layer_scale\1.scale', key)
@@ -59,11 +69,7 @@ def _rename_sail_poolformer(key: str) -> str:
     m = re.match(r'norm([0246])\.(.+)$', key)
     if m:  # dense output norms norm0/2/4/6 -> norm0/1/2/3
         return f'norm{int(m.group(1)) // 2}.{m.group(2)}'
-    if key.startswith('norm.'):
-        return 'head.' + key
-    if key.startswith('head.'):
-        return 'head.fc.' + key[len('head.'):]
-    return key
+    return _rename_classifier(key)
 
 
 def _rename_sail_metaformer(key: str) -> str:
@@ -78,11 +84,7 @@ def _rename_sail_metaformer(key: str) -> str:
     m = re.match(r'stages\.(\d+)\.(\d+)\.(.*)$', key)
     if m:
         return f'stages.{m.group(1)}.blocks.{m.group(2)}.{m.group(3)}'
-    if key.startswith('norm.'):
-        return 'head.' + key
-    if key.startswith('head.'):
-        return 'head.fc.' + key[len('head.'):]
-    return key
+    return _rename_classifier(key)
 
 
 _RENAMERS = {

@@ -1,0 +1,75 @@
+"""How often a segmentor's per-pixel argmax in bfloat16 agrees with the
+float32 reference path.
+
+    python tools/analysis/bf16_agreement.py \\
+        configs/demo/fpn_poolformer_s12_demo.py work_dirs/demo/iter_400.pth \\
+        data/demo/ade/images/validation
+
+Compares, on the segmentor's stride-4 logits, the float32 reference path of
+the backbone (official op sequence) with the fast path under
+``torch.autocast('cpu', torch.bfloat16)`` and with ``model.to(torch.bfloat16)``
+and a bfloat16 input.
+"""
+import argparse
+import glob
+import os.path as osp
+
+import numpy as np
+import torch
+from PIL import Image
+
+
+def load_images(folder: str, size, limit: int) -> torch.Tensor:
+    mean = torch.tensor([123.675, 116.28, 103.53])[:, None, None]
+    std = torch.tensor([58.395, 57.12, 57.375])[:, None, None]
+    images = []
+    for path in sorted(glob.glob(osp.join(folder, '*')))[:limit]:
+        image = Image.open(path).convert('RGB').resize(size[::-1])
+        x = torch.from_numpy(np.asarray(image, np.float32)).permute(2, 0, 1)
+        images.append((x - mean) / std)
+    if not images:
+        raise FileNotFoundError(f'no images in {folder}')
+    return torch.stack(images)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('images', help='folder of images')
+    parser.add_argument('--size', type=int, nargs=2, default=[160, 224])
+    parser.add_argument('--limit', type=int, default=8)
+    args = parser.parse_args(argv)
+
+    from mmengine.config import Config
+    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.runner import load_checkpoint
+
+    from mmmeta.utils import convert_syncbn_to_bn
+    cfg = Config.fromfile(args.config)
+    convert_syncbn_to_bn(cfg._cfg_dict)
+    cfg.model.backbone.init_cfg = None
+    init_default_scope(cfg.default_scope)
+    model = MODELS.build(cfg.model).eval()
+    load_checkpoint(model, args.checkpoint, map_location='cpu')
+    x = load_images(args.images, args.size, args.limit)
+    with torch.no_grad():
+        model.backbone.impl = 'reference'
+        reference = model(x, mode='tensor').argmax(1)
+        model.backbone.impl = 'fast'
+        with torch.autocast('cpu', torch.bfloat16):
+            autocast = model(x, mode='tensor').argmax(1)
+        half = model.to(torch.bfloat16)(x.to(torch.bfloat16),
+                                        mode='tensor').argmax(1)
+    result = dict(
+        pixels=reference.numel(),
+        autocast=(autocast == reference).float().mean().item(),
+        bfloat16=(half == reference).float().mean().item())
+    print(f'{result["pixels"]} pixels: argmax agreement with the float32 '
+          f'reference: autocast-bf16 {result["autocast"]:.4%}, '
+          f'bfloat16 model {result["bfloat16"]:.4%}')
+    return result
+
+
+if __name__ == '__main__':
+    main()
