@@ -81,18 +81,18 @@ def test_bf16_agreement_tool(tmp_path, data):
     import bf16_agreement
     import torch
     from mmengine.config import Config
-    from mmengine.registry import MODELS, init_default_scope
+    from mmengine.registry import MODELS, DefaultScope
 
     from mmmeta.utils import convert_syncbn_to_bn
     config = osp.join(ROOT, 'configs', 'demo', 'fpn_poolformer_s12_demo.py')
     cfg = Config.fromfile(config)
     convert_syncbn_to_bn(cfg._cfg_dict)
     cfg.model.backbone.init_cfg = None
-    init_default_scope('mmseg')
     torch.manual_seed(0)
     checkpoint = tmp_path / 'model.pth'
-    torch.save({'state_dict': MODELS.build(cfg.model).state_dict()},
-               checkpoint)
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        model = MODELS.build(cfg.model)
+    torch.save({'state_dict': model.state_dict()}, checkpoint)
     result = bf16_agreement.main([
         config, str(checkpoint),
         osp.join(data['ade'], 'images', 'validation'), '--size', '64', '96'

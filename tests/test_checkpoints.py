@@ -17,7 +17,7 @@ from fixture_utils import (
 
 from mmmeta.models import CAFormer, PoolFormer
 from mmmeta.models.utils import CheckpointError, convert_metaformer
-from mmmeta.registry import MODELS
+from mmmeta.registry import build_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONVERTER = os.path.join(ROOT, 'tools', 'model_converters',
@@ -241,7 +241,7 @@ def test_converter_cli_roundtrip(tmp_path):
     converted = torch.load(dst, weights_only=True)['state_dict']
     assert converted['stages.0.blocks.0.mlp.fc1.weight'].shape == (256, 64)
     assert 'head.fc.weight' in converted and 'head.norm.weight' in converted
-    model = MODELS.build(dict(type='PoolFormer', arch='s12'))
+    model = build_module(dict(type='PoolFormer', arch='s12'))
     own = set(model.state_dict())
     assert {k for k in converted if not k.startswith('head.')} == \
         own - {f'norm{i}.{p}' for i in range(4) for p in ('weight', 'bias')}

@@ -78,13 +78,12 @@ def build(args, variant: str) -> torch.nn.Module:
                                   impl=impl, with_cp=with_cp))
     else:
         from mmengine.config import Config
-        from mmengine.registry import DefaultScope, init_default_scope
+        from mmengine.registry import DefaultScope
 
         from mmmeta.utils import convert_syncbn_to_bn
         cfg = Config.fromfile(args.config)
         convert_syncbn_to_bn(cfg._cfg_dict)
         cfg.model.backbone.update(impl=impl, with_cp=with_cp, init_cfg=None)
-        init_default_scope(cfg.default_scope)
         from mmengine.registry import MODELS as ROOT
         with DefaultScope.overwrite_default_scope(cfg.default_scope):
             model = ROOT.build(cfg.model)

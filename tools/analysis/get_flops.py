@@ -70,15 +70,15 @@ def main(argv=None) -> dict:
     else:
         from mmengine.config import Config
         from mmengine.registry import MODELS as ROOT
-        from mmengine.registry import init_default_scope
+        from mmengine.registry import DefaultScope
 
         from mmmeta.utils import convert_syncbn_to_bn
         shape = args.shape or [512, 512]
         cfg = Config.fromfile(args.config)
         convert_syncbn_to_bn(cfg._cfg_dict)
         cfg.model.backbone.init_cfg = None
-        init_default_scope(cfg.get('default_scope', 'mmmeta'))
-        model = ROOT.build(cfg.model).eval()
+        with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+            model = ROOT.build(cfg.model).eval()
         backbone = model.backbone
         name = os.path.basename(args.config)
     x = torch.randn(1, 3, *shape)
