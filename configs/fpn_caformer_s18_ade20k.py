@@ -3,18 +3,13 @@
 # and its ImageNet-1k weights from sail-sg/metaformer.
 # Published: none yet (the MetaFormer-baselines paper has no segmentation
 # results).
-_base_ = ['./fpn_poolformer_s12_ade20k.py']
+_base_ = ['./fpn_convformer_s18_ade20k.py']
 
 published_results = dict(mIoU=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s18.pth'  # noqa
 
 model = dict(
     backbone=dict(
-        _delete_=True,
         type='mmmeta.CAFormer',
         arch='s18',
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=-1,
-        drop_path_rate=0.0,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))

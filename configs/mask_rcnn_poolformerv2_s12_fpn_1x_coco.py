@@ -3,18 +3,13 @@
 # ImageNet-1k weights from sail-sg/metaformer.
 # Published: none yet (the MetaFormer-baselines paper has no detection
 # results).
-_base_ = ['./mask_rcnn_poolformer_s12_fpn_1x_coco.py']
+_base_ = ['./mask_rcnn_convformer_s18_fpn_1x_coco.py']
 
 published_results = dict(bbox_mAP=None, segm_mAP=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s12.pth'  # noqa
 
 model = dict(
     backbone=dict(
-        _delete_=True,
         type='mmmeta.PoolFormerV2',
         arch='s12',
-        out_indices=(0, 1, 2, 3),
-        frozen_stages=-1,
-        drop_path_rate=0.0,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))

@@ -3,18 +3,13 @@
 # ImageNet-1k weights from sail-sg/metaformer.
 # Published: none yet (the MetaFormer-baselines paper has no detection
 # results).
-_base_ = ['./retinanet_poolformer_s12_fpn_1x_coco.py']
+_base_ = ['./retinanet_convformer_s18_fpn_1x_coco.py']
 
 published_results = dict(bbox_mAP=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s18.pth'  # noqa
 
 model = dict(
     backbone=dict(
-        _delete_=True,
         type='mmmeta.CAFormer',
         arch='s18',
-        out_indices=(1, 2, 3),
-        frozen_stages=-1,
-        drop_path_rate=0.0,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))

@@ -2,8 +2,8 @@
 # The official classifier is: global average pooling, LayerNorm (the
 # backbone's output norm with gap_before_out_norm=True), then the MLP head
 # Linear -> SquaredReLU -> LayerNorm -> Linear, here the MlpPreLogits neck
-# plus a LinearClsHead. Test pipeline: bicubic resize to 224, centre crop
-# 224 (crop_pct 1.0).
+# plus a LinearClsHead. Test pipeline as identityformer_s12_in1k.py:
+# bicubic resize to 224, centre crop 224 (crop_pct 1.0).
 #
 # Weights: convert the sail-sg release once:
 #   python tools/model_converters/metaformer2mmmeta.py caformer_s18.pth \
@@ -11,9 +11,8 @@
 # The same config serves ConvFormer (type='mmmeta.ConvFormer') and the other
 # sizes (set arch and the channels: 4 x the last stage width).
 # Published: top-1 83.6 (sail-sg/metaformer README).
-_base_ = ['mmpretrain::poolformer/poolformer-s12_32xb128_in1k.py']
+_base_ = ['./identityformer_s12_in1k.py']  # data pipeline, crop_pct 1.0
 
-custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 published_results = dict(top1=83.6, source='sail-sg/metaformer README')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s18.pth'  # noqa
 
@@ -21,16 +20,6 @@ model = dict(
     backbone=dict(
         _delete_=True, type='mmmeta.CAFormer', arch='s18',
         out_indices=(3, ), gap_before_out_norm=True, drop_path_rate=0.15),
-    neck=dict(type='mmmeta.MlpPreLogits', in_channels=512,
+    neck=dict(_delete_=True, type='mmmeta.MlpPreLogits', in_channels=512,
               hidden_channels=2048),
     head=dict(type='LinearClsHead', num_classes=1000, in_channels=2048))
-
-test_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=224, edge='short', backend='pillow',
-         interpolation='bicubic'),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='PackInputs'),
-]
-val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
-test_dataloader = val_dataloader
