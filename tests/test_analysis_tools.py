@@ -80,19 +80,13 @@ def test_bf16_agreement_tool(tmp_path, data):
     pytest.importorskip('mmseg')
     import bf16_agreement
     import torch
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, DefaultScope
 
-    from mmmeta.utils import convert_syncbn_to_bn
+    from mmmeta.utils.cli import build_model_from_config
     config = osp.join(ROOT, 'configs', 'demo', 'fpn_poolformer_s12_demo.py')
-    cfg = Config.fromfile(config)
-    convert_syncbn_to_bn(cfg._cfg_dict)
-    cfg.model.backbone.init_cfg = None
     torch.manual_seed(0)
     checkpoint = tmp_path / 'model.pth'
-    with DefaultScope.overwrite_default_scope('mmseg'):
-        model = MODELS.build(cfg.model)
-    torch.save({'state_dict': model.state_dict()}, checkpoint)
+    torch.save({'state_dict': build_model_from_config(config).state_dict()},
+               checkpoint)
     result = bf16_agreement.main([
         config, str(checkpoint),
         osp.join(data['ade'], 'images', 'validation'), '--size', '64', '96'

@@ -102,3 +102,15 @@ def build_runner(cfg: Config):
     if 'runner_type' not in cfg:
         return Runner.from_cfg(cfg)
     return RUNNERS.build(cfg)
+
+
+def build_model_from_config(path: str, **backbone_options):
+    """The model of a config, for analysis on one process: random weights
+    (no download), SyncBN as BN, the backbone updated with
+    ``backbone_options`` (e.g. ``impl='reference'``)."""
+    from mmengine.registry import MODELS, DefaultScope
+    cfg = Config.fromfile(path)
+    convert_syncbn_to_bn(cfg._cfg_dict)
+    cfg.model.backbone.update(init_cfg=None, **backbone_options)
+    with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
+        return MODELS.build(cfg.model)

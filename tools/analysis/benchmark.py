@@ -77,16 +77,9 @@ def build(args, variant: str) -> torch.nn.Module:
         model = build_module(dict(type=args.backbone, arch=args.arch,
                                   impl=impl, with_cp=with_cp))
     else:
-        from mmengine.config import Config
-        from mmengine.registry import DefaultScope
-
-        from mmmeta.utils import convert_syncbn_to_bn
-        cfg = Config.fromfile(args.config)
-        convert_syncbn_to_bn(cfg._cfg_dict)
-        cfg.model.backbone.update(impl=impl, with_cp=with_cp, init_cfg=None)
-        from mmengine.registry import MODELS as ROOT
-        with DefaultScope.overwrite_default_scope(cfg.default_scope):
-            model = ROOT.build(cfg.model)
+        from mmmeta.utils.cli import build_model_from_config
+        model = build_model_from_config(args.config, impl=impl,
+                                        with_cp=with_cp)
     model = model.to(args.device).train(args.train)
     if variant != 'reference' and args.dtype == 'bf16':
         model = model.to(torch.bfloat16)

@@ -41,16 +41,10 @@ def main(argv=None) -> dict:
     parser.add_argument('--limit', type=int, default=8)
     args = parser.parse_args(argv)
 
-    from mmengine.config import Config
-    from mmengine.registry import MODELS, DefaultScope
     from mmengine.runner import load_checkpoint
 
-    from mmmeta.utils import convert_syncbn_to_bn
-    cfg = Config.fromfile(args.config)
-    convert_syncbn_to_bn(cfg._cfg_dict)
-    cfg.model.backbone.init_cfg = None
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        model = MODELS.build(cfg.model).eval()
+    from mmmeta.utils.cli import build_model_from_config
+    model = build_model_from_config(args.config).eval()
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     x = load_images(args.images, args.size, args.limit)
     with torch.no_grad():

@@ -68,17 +68,9 @@ def main(argv=None) -> dict:
         backbone = build_module(dict(type=args.backbone, arch=args.arch))
         name = f'{args.backbone}-{args.arch}'
     else:
-        from mmengine.config import Config
-        from mmengine.registry import MODELS as ROOT
-        from mmengine.registry import DefaultScope
-
-        from mmmeta.utils import convert_syncbn_to_bn
+        from mmmeta.utils.cli import build_model_from_config
         shape = args.shape or [512, 512]
-        cfg = Config.fromfile(args.config)
-        convert_syncbn_to_bn(cfg._cfg_dict)
-        cfg.model.backbone.init_cfg = None
-        with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
-            model = ROOT.build(cfg.model).eval()
+        model = build_model_from_config(args.config).eval()
         backbone = model.backbone
         name = os.path.basename(args.config)
     x = torch.randn(1, 3, *shape)
