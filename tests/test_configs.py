@@ -9,9 +9,16 @@ from mmmeta.utils import check_neck_channels
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CONFIG_DIR = osp.join(ROOT, 'configs')
-SEG = sorted(glob.glob(osp.join(CONFIG_DIR, 'fpn_*_ade20k.py')))
-RETINA = sorted(glob.glob(osp.join(CONFIG_DIR, 'retinanet_*_coco.py')))
-MASK = sorted(glob.glob(osp.join(CONFIG_DIR, 'mask_rcnn_*_coco.py')))
+# mmmeta's own recipes: the top-level MetaFormer configs and the same
+# recipes with the TransNeXt / FFNet backbones in the family folders (the
+# families' official recipes are checked in test_family_configs.py).
+SEG = sorted(glob.glob(osp.join(CONFIG_DIR, 'fpn_*_ade20k.py')) +
+             glob.glob(osp.join(CONFIG_DIR, '*', 'fpn_*_ade20k.py')))
+RETINA = sorted(glob.glob(osp.join(CONFIG_DIR, 'retinanet_*_coco.py')) +
+                glob.glob(osp.join(CONFIG_DIR, '*', 'retinanet_*_coco.py')))
+MASK = sorted(glob.glob(osp.join(CONFIG_DIR, 'mask_rcnn_*_coco.py')) +
+              [osp.join(CONFIG_DIR, 'ffnet',
+                        'mask_rcnn_ffnet_1_fpn_1x_coco.py')])
 ALL = SEG + RETINA + MASK
 ids = osp.basename
 
@@ -37,9 +44,9 @@ def config(request):
 def test_the_user_config_exists_at_its_path():
     assert osp.isfile(osp.join(CONFIG_DIR, 'fpn_poolformer_s12_ade20k.py'))
     families = {osp.basename(p).split('_')[1] for p in SEG}
-    assert {'poolformer', 'poolformerv2', 'convformer', 'caformer'} <= \
-        families
-    assert len(SEG) == 8 and len(RETINA) == 6 and len(MASK) == 6
+    assert {'poolformer', 'poolformerv2', 'convformer', 'caformer',
+            'transnext', 'ffnet'} <= families
+    assert len(SEG) == 10 and len(RETINA) == 8 and len(MASK) == 7
 
 
 def test_common(config):

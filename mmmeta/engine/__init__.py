@@ -2,5 +2,9 @@
 non-finite loss. Needs only mmengine."""
 from .fileio import ATOMIC_LOCAL_BACKEND, AtomicLocalBackend
 from .hooks import NonFiniteLossHook
+from .optim import LayerDecayOptimWrapperConstructor
 
-__all__ = ['AtomicLocalBackend', 'ATOMIC_LOCAL_BACKEND', 'NonFiniteLossHook']
+__all__ = [
+    'AtomicLocalBackend', 'ATOMIC_LOCAL_BACKEND', 'NonFiniteLossHook',
+    'LayerDecayOptimWrapperConstructor'
+]

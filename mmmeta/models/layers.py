@@ -99,6 +99,12 @@ class SquaredReLU(nn.Module):
 
 MODELS.register_module('GELU', module=nn.GELU)
 MODELS.register_module('ReLU', module=nn.ReLU)
+# Standard norms under OpenMMLab's names, so that norm configs resolve in
+# mmmeta's scope without mmcv. LN normalises the last (channel) dimension of
+# a channels-last map; BN / SyncBN an NCHW map.
+MODELS.register_module('LN', module=nn.LayerNorm)
+MODELS.register_module('BN', module=nn.BatchNorm2d)
+MODELS.register_module('SyncBN', module=nn.SyncBatchNorm)
 
 
 class Scale(nn.Module):

@@ -16,6 +16,7 @@ step over the resident size before it, measured in a fresh process per
 variant.
 """
 import argparse
+import ast
 import json
 import os
 import statistics
@@ -41,12 +42,18 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='precision of the fast path: fp32, bf16 '
                         '(model.to(bfloat16) and a bfloat16 input) or '
                         'autocast-bf16 (torch.autocast)')
+    parser.add_argument('--options', nargs='+', default=[],
+                        metavar='KEY=VALUE',
+                        help='extra backbone arguments, Python literals, '
+                        'e.g. img_size=800 is_extrapolation=True')
     parser.add_argument('--compare', default='reference',
-                        choices=['reference', 'cp', 'compile'],
+                        choices=['reference', 'cp', 'compile', 'deploy',
+                                 'none'],
                         help='what the fast path is compared with: the '
                         'float32 reference path, the fast path with '
-                        'activation checkpointing (with_cp), or the fast '
-                        'path under torch.compile')
+                        'activation checkpointing (with_cp), the fast '
+                        'path under torch.compile, the model after '
+                        'switch_to_deploy(), or nothing')
     parser.add_argument('--train', action='store_true',
                         help='time a training step (forward + backward)')
     parser.add_argument('--device', default='cuda' if
@@ -61,6 +68,8 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 VARIANTS = {
+    'none': ['fast'],
+    'deploy': ['fast', 'fast+deploy'],
     'reference': ['reference', 'fast'],
     'cp': ['fast', 'fast+cp'],
     'compile': ['fast', 'fast+compile'],
@@ -71,16 +80,22 @@ def build(args, variant: str) -> torch.nn.Module:
     """The model of ``variant`` on the device, in train or eval mode."""
     import mmmeta  # noqa: F401  (registers the backbones)
     from mmmeta.registry import build_module
-    impl = 'reference' if variant == 'reference' else 'fast'
     with_cp = variant.endswith('+cp')
+    impl = dict(impl='reference') if variant == 'reference' else {}
     if args.backbone:
+        options = {}
+        for item in args.options:
+            key, _, value = item.partition('=')
+            options[key] = ast.literal_eval(value)
         model = build_module(dict(type=args.backbone, arch=args.arch,
-                                  impl=impl, with_cp=with_cp))
+                                  with_cp=with_cp, **impl, **options))
     else:
         from mmmeta.utils.cli import build_model_from_config
-        model = build_model_from_config(args.config, impl=impl,
-                                        with_cp=with_cp)
+        model = build_model_from_config(args.config, with_cp=with_cp,
+                                        **impl)
     model = model.to(args.device).train(args.train)
+    if variant.endswith('+deploy'):
+        model.switch_to_deploy()
     if variant != 'reference' and args.dtype == 'bf16':
         model = model.to(torch.bfloat16)
     if variant.endswith('+compile'):
@@ -179,9 +194,11 @@ def main(argv=None) -> Dict:
     else:
         names = VARIANTS[args.compare]
     keys = [n.split(' ')[0] for n in names]
-    steps = {}
+    steps, build_s = {}, {}
     for name, key in zip(names, keys):
+        start = time.perf_counter()
         model = build(args, key)
+        build_s[name] = time.perf_counter() - start
         steps[name] = make_step(args, key, model)
     for _ in range(args.warmup):
         for step in steps.values():
@@ -206,10 +223,12 @@ def main(argv=None) -> Dict:
         memory = peak_memory_mb(args, key)
         base = base or median
         results[name] = dict(ms=median, images_per_s=args.batch * 1000 /
-                             median, peak_mb=memory, speedup=base / median)
+                             median, peak_mb=memory, speedup=base / median,
+                             build_s=build_s[name])
         print(f'  {name:>22}: {median:8.1f} ms  '
               f'{args.batch * 1000 / median:7.2f} img/s  '
-              f'peak {memory:7.0f} MB  x{base / median:.2f}')
+              f'peak {memory:7.0f} MB  x{base / median:.2f}  '
+              f'(built in {build_s[name]:.2f} s)')
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(argv=argv, device=device,

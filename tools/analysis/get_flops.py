@@ -57,6 +57,9 @@ def main(argv=None) -> dict:
                         metavar=('H', 'W'),
                         help='input size (224 224 for a backbone, 512 512 '
                         'for a config)')
+    parser.add_argument('--deploy', action='store_true',
+                        help='count the backbone after switch_to_deploy() '
+                        '(FFNet: BN and parallel branches folded)')
     args = parser.parse_args(argv)
     if bool(args.config) == bool(args.backbone):
         parser.error('give a config or --backbone (and --arch)')
@@ -75,6 +78,8 @@ def main(argv=None) -> dict:
         name = os.path.basename(args.config)
     x = torch.randn(1, 3, *shape)
     backbone.eval()
+    if args.deploy:
+        backbone.switch_to_deploy()
     with torch.no_grad():
         results['backbone'] = count(backbone, (x, ))
         if args.config:

@@ -1,10 +1,13 @@
-"""Convert a MetaFormer-family checkpoint to mmmeta's key layout, offline.
+"""Convert a MetaFormer, TransNeXt or FFNet checkpoint to mmmeta's key
+layout, offline.
 
 Accepts the sail-sg PoolFormer release (``network.*``), the sail-sg dense
 detection/segmentation checkpoints (``backbone.`` + ``norm0..6``),
 mmpretrain/mmcls PoolFormer checkpoints (``backbone.network.*``), the sail-sg
-MetaFormer-baselines release (``downsample_layers.*``) and timm
-(``stem.*``, ``stages.i.blocks.j.*``), wrapped in ``state_dict``/``model``/
+MetaFormer-baselines release (``downsample_layers.*``), timm
+(``stem.*``, ``stages.i.blocks.j.*``), the official TransNeXt files
+(``patch_embed{i}.*``, ``block{i}.j.*``) and the official FFNet files
+(``patch_embed.*``, ``stages.i.j.*``), wrapped in ``state_dict``/``model``/
 ``module`` or not. Classification-head weights are kept under ``head.``;
 with ``--classifier`` the file is laid out as an mmpretrain
 ``ImageClassifier`` instead (see configs/classification/).
@@ -23,12 +26,14 @@ import torch
 
 from mmmeta.models.utils import (
     CheckpointError,
-    convert_metaformer,
     extract_state_dict,
     fit_state_dict,
     read_checkpoint,
 )
-from mmmeta.models.utils.ckpt_convert import to_mmpretrain_classifier
+from mmmeta.models.utils.ckpt_convert import (
+    convert_any,
+    to_mmpretrain_classifier,
+)
 from mmmeta.registry import build_module
 
 
@@ -58,11 +63,13 @@ def main(argv=None) -> int:
     try:
         obj = read_checkpoint(args.src, trusted=args.trust)
         state = extract_state_dict(obj, args.src, prefix=args.prefix)
-        converted = convert_metaformer(state)
         if args.model:
             model = build_module(dict(type=args.model, arch=args.arch))
+            converted = model.convert_checkpoint(state)
             fit_state_dict(model, converted, args.src,
                            optional=model.optional_checkpoint_keys())
+        else:
+            converted = convert_any(state)
     except CheckpointError as err:
         print(f'error: {err}', file=sys.stderr)
         return 1

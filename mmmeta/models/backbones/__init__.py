@@ -6,9 +6,12 @@ from .families import (
                        PoolFormerV2,
                        RandFormer,
 )
+from .ffnet import FFNet
 from .metaformer import MetaFormer, MetaFormerBlock
+from .transnext import TransNeXt
 
 __all__ = [
     'MetaFormer', 'MetaFormerBlock', 'PoolFormer', 'PoolFormerV2',
-    'IdentityFormer', 'RandFormer', 'ConvFormer', 'CAFormer'
+    'IdentityFormer', 'RandFormer', 'ConvFormer', 'CAFormer',
+    'TransNeXt', 'FFNet'
 ]

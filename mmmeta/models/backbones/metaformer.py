@@ -57,25 +57,31 @@ class Stem(nn.Module):
 
 
 class Downsampling(nn.Module):
-    """Optional pre-norm, then a strided convolution, on ``(B, H, W, C)``.
+    """Optional pre-norm, a strided convolution and an optional post-norm,
+    on ``(B, H, W, C)``.
 
     Args:
         in_channels (int): Input channels.
         out_channels (int): Output channels.
         kernel_size, stride, padding (int): Convolution geometry.
         norm_cfg (dict, optional): Norm before the convolution.
+        post_norm_cfg (dict, optional): Norm after the convolution
+            (TransNeXt's overlapping patch embedding).
     """
 
     def __init__(self, in_channels: int, out_channels: int,
                  kernel_size: int = 3, stride: int = 2, padding: int = 1,
-                 norm_cfg: Optional[dict] = None):
+                 norm_cfg: Optional[dict] = None,
+                 post_norm_cfg: Optional[dict] = None):
         super().__init__()
         self.norm = build_module(norm_cfg, in_channels) or nn.Identity()
         self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
                               padding)
+        self.post_norm = build_module(post_norm_cfg,
+                                      out_channels) or nn.Identity()
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return nhwc_view(self.conv(nchw_view(self.norm(x))))
+        return self.post_norm(nhwc_view(self.conv(nchw_view(self.norm(x)))))
 
 
 class MetaFormerBlock(nn.Module):
@@ -84,7 +90,9 @@ class MetaFormerBlock(nn.Module):
     Args:
         dim (int): Channels.
         token_mixer (dict): Mixer config, built with ``dim``.
-        mlp_cfg (dict): Keyword arguments of :class:`Mlp`.
+        mlp_cfg (dict): Channel mixer: keyword arguments of :class:`Mlp`, or
+            a config with a ``type`` (e.g. ``ConvolutionalGLU``), built with
+            ``dim``.
         norm_cfg (dict): Config of both pre-norms.
         drop_path (float): Stochastic depth rate. Defaults to 0.
         layer_scale_init_value (float, optional): Layer scale on both
@@ -105,14 +113,17 @@ class MetaFormerBlock(nn.Module):
         def drop(rate):
             return DropPath(rate) if rate > 0 else nn.Identity()
 
-        self.norm1 = build_module(norm_cfg, dim)
+        self.norm1 = build_module(norm_cfg, dim) or nn.Identity()
         self.token_mixer = build_module(token_mixer, dim)
         self.drop_path1 = drop(drop_path)
         self.layer_scale1 = scale(layer_scale_init_value)
         self.res_scale1 = scale(res_scale_init_value)
 
-        self.norm2 = build_module(norm_cfg, dim)
-        self.mlp = Mlp(dim, **mlp_cfg)
+        self.norm2 = build_module(norm_cfg, dim) or nn.Identity()
+        if 'type' in mlp_cfg:
+            self.mlp = build_module(copy.deepcopy(mlp_cfg), dim)
+        else:
+            self.mlp = Mlp(dim, **mlp_cfg)
         self.drop_path2 = drop(drop_path)
         self.layer_scale2 = scale(layer_scale_init_value)
         self.res_scale2 = scale(res_scale_init_value)
@@ -127,6 +138,19 @@ class MetaFormerBlock(nn.Module):
             return torch.addcmul(x, y, layer_scale.scale)
         return res_scale(x) + layer_scale(y)
 
+    def switch_to_deploy(self) -> None:
+        """Fold what the mixers can fold (BN, parallel branches) and then
+        the layer scales into their last convolutions."""
+        for mixer, name in ((self.token_mixer, 'layer_scale1'),
+                            (self.mlp, 'layer_scale2')):
+            if hasattr(mixer, 'switch_to_deploy'):
+                mixer.switch_to_deploy()
+            scale = getattr(self, name)
+            if isinstance(scale, Scale) and hasattr(mixer,
+                                                    'fold_output_scale'):
+                mixer.fold_output_scale(scale.scale.detach())
+                setattr(self, name, nn.Identity())
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.drop_path1(self.token_mixer(self.norm1(x)))
         x = self.residual(x, y, self.res_scale1, self.layer_scale1)
@@ -135,12 +159,15 @@ class MetaFormerBlock(nn.Module):
 
 
 class MetaFormerStage(nn.Module):
-    """A downsampling layer (Identity in stage 0) and a run of blocks."""
+    """A downsampling layer (Identity in stage 0), a run of blocks and an
+    optional norm that stays in the trunk (TransNeXt)."""
 
-    def __init__(self, downsample: nn.Module, blocks: List[nn.Module]):
+    def __init__(self, downsample: nn.Module, blocks: List[nn.Module],
+                 norm: Optional[nn.Module] = None):
         super().__init__()
         self.downsample = downsample
         self.blocks = nn.Sequential(*blocks)
+        self.norm = norm or nn.Identity()
         self.with_cp = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -148,8 +175,9 @@ class MetaFormerStage(nn.Module):
         if self.with_cp and torch.is_grad_enabled():
             for block in self.blocks:
                 x = cp.checkpoint(block, x, use_reentrant=False)
-            return x
-        return self.blocks(x)
+        else:
+            x = self.blocks(x)
+        return self.norm(x)
 
 
 def _per_stage(value, name: str) -> list:
@@ -214,10 +242,16 @@ class MetaFormer(BaseModule):
     REQUIRED_ARCH_KEYS = ('depths', 'dims')
     ARCH_KEYS = ('depths', 'dims', 'token_mixers', 'mlp', 'norm_cfg',
                  'stem_norm_cfg', 'downsample_norm_cfg',
+                 'downsample_post_norm_cfg', 'stage_norm_cfg',
                  'layer_scale_init_value', 'res_scale_init_value',
                  'out_norm_cfg', 'stem', 'downsample')
-    #: Smallest input side: one token at stride 32.
+    #: Settings every family may leave out.
+    CORE_DEFAULTS = dict(downsample_post_norm_cfg=None, stage_norm_cfg=None)
+    #: Smallest input side, and why.
     min_input_size = 32
+    min_input_reason = 'one token at stride 32'
+    #: Values of ``impl`` the family offers.
+    impls = ('fast', 'reference')
     out_strides_all = (4, 8, 16, 32)
 
     def __init__(self,
@@ -255,12 +289,13 @@ class MetaFormer(BaseModule):
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
         self.gap_before_out_norm = gap_before_out_norm
-        if impl not in ('fast', 'reference'):
-            raise ValueError(f"impl must be 'fast' or 'reference', got "
-                             f'{impl!r}')
+        if impl not in self.impls:
+            raise ValueError(f'impl of {type(self).__name__} must be one of '
+                             f'{self.impls}, got {impl!r}')
         self.impl = impl
 
         mixers = _per_stage(settings['token_mixers'], 'token_mixers')
+        mlps = _per_stage(settings['mlp'], 'mlp')
         layer_scales = _per_stage(settings['layer_scale_init_value'],
                                   'layer_scale_init_value')
         res_scales = _per_stage(settings['res_scale_init_value'],
@@ -268,23 +303,35 @@ class MetaFormer(BaseModule):
         total = sum(depths)
         rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]
 
-        self.stem = Stem(in_channels, dims[0],
-                         norm_cfg=settings['stem_norm_cfg'],
-                         **settings['stem'])
+        if 'type' in settings['stem']:  # a family's own stem module
+            self.stem = build_module(settings['stem'], in_channels, dims[0])
+        else:
+            self.stem = Stem(in_channels, dims[0],
+                             norm_cfg=settings['stem_norm_cfg'],
+                             **settings['stem'])
         stages, first = [], 0
         for i, (depth, dim) in enumerate(zip(depths, dims)):
-            downsample = nn.Identity() if i == 0 else Downsampling(
-                dims[i - 1], dim, norm_cfg=settings['downsample_norm_cfg'],
-                **settings['downsample'])
+            if i == 0:
+                downsample = nn.Identity()
+            elif 'type' in settings['downsample']:
+                downsample = build_module(settings['downsample'],
+                                          dims[i - 1], dim)
+            else:
+                downsample = Downsampling(
+                    dims[i - 1], dim,
+                    norm_cfg=settings['downsample_norm_cfg'],
+                    post_norm_cfg=settings['downsample_post_norm_cfg'],
+                    **settings['downsample'])
             blocks = [
                 MetaFormerBlock(
-                    dim, copy.deepcopy(mixers[i]), settings['mlp'],
+                    dim, copy.deepcopy(mixers[i]), mlps[i],
                     settings['norm_cfg'], drop_path=rates[first + j],
                     layer_scale_init_value=layer_scales[i],
                     res_scale_init_value=res_scales[i])
                 for j in range(depth)
             ]
-            stages.append(MetaFormerStage(downsample, blocks))
+            stage_norm = build_module(settings['stage_norm_cfg'], dim)
+            stages.append(MetaFormerStage(downsample, blocks, stage_norm))
             first += depth
         self.stages = nn.ModuleList(stages)
 
@@ -295,6 +342,7 @@ class MetaFormer(BaseModule):
         self.with_cp = with_cp
         self._init_fresh_weights()
         self._freeze_stages()
+        self._register_load_state_dict_pre_hook(self._convert_on_load)
 
     # ------------------------------------------------------------ settings
     @classmethod
@@ -323,7 +371,11 @@ class MetaFormer(BaseModule):
         if unknown:
             raise KeyError(f'Unknown arch keys {unknown} for {cls.__name__}; '
                            f'valid keys are {list(cls.ARCH_KEYS)}.')
-        settings = copy.deepcopy({**cls.arch_defaults, **arch})
+        settings = copy.deepcopy({
+            **cls.CORE_DEFAULTS,
+            **cls.arch_defaults,
+            **arch
+        })
         unset = [k for k in cls.ARCH_KEYS if k not in settings]
         if unset:
             raise KeyError(f'{cls.__name__} arch sets no {unset} and the '
@@ -391,6 +443,24 @@ class MetaFormer(BaseModule):
         from ..utils.ckpt_convert import convert_metaformer
         return convert_metaformer(state_dict)
 
+    def _convert_on_load(self, state_dict, prefix, *args) -> None:
+        """``load_state_dict`` hook: rename an official layout found under
+        ``prefix`` (e.g. a whole official detector loaded with mmengine's
+        ``load_from``) to mmmeta names, so it loads instead of silently
+        leaving the backbone random."""
+        own = self.state_dict()
+        keys = [k for k in state_dict if k.startswith(prefix)]
+        local = {k[len(prefix):]: state_dict[k] for k in keys}
+        if not local or all(k in own for k in local):
+            return
+        try:
+            converted = self.convert_checkpoint(local)
+        except ValueError:
+            return  # not a layout we know: let load_state_dict report it
+        for key in keys:
+            del state_dict[key]
+        state_dict.update({prefix + k: v for k, v in converted.items()})
+
     def optional_checkpoint_keys(self) -> List[str]:
         """Keys a pretrained checkpoint may lack: the new output norms."""
         return [
@@ -412,9 +482,10 @@ class MetaFormer(BaseModule):
         if min(h, w) < self.min_input_size:
             raise ValueError(
                 f'{type(self).__name__} needs inputs of at least '
-                f'{self.min_input_size}x{self.min_input_size} pixels (one '
-                f'token at stride 32), got {h}x{w}. Resize or pad the image, '
-                f'e.g. with a Pad/ResizeToMultiple step to a multiple of 32.')
+                f'{self.min_input_size}x{self.min_input_size} pixels '
+                f'({self.min_input_reason}), got {h}x{w}. Resize or pad the '
+                f'image, e.g. with a Pad/ResizeToMultiple step to a multiple '
+                f'of 32.')
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Multi-scale features.
@@ -446,6 +517,22 @@ class MetaFormer(BaseModule):
             if i == last:
                 break
         return tuple(outs)
+
+    # ------------------------------------------------------------- deploy
+    def switch_to_deploy(self) -> 'MetaFormer':
+        """Re-parameterise for inference, in place: every part that can fold
+        its BatchNorms, parallel branches and layer scales into plain
+        convolutions does so (FFNet); the outputs stay the same (up to
+        float rounding) and the model can no longer be trained. Families
+        without such parts are left unchanged."""
+        self.eval()
+        parts = [self.stem]
+        for stage in self.stages:
+            parts += [stage.downsample, *stage.blocks]
+        for part in parts:
+            if hasattr(part, 'switch_to_deploy'):
+                part.switch_to_deploy()
+        return self
 
     # ------------------------------------------------------------- training
     def _freeze_stages(self) -> None:

@@ -136,3 +136,127 @@ def to_mmpretrain_classifier(state_dict: StateDict) -> StateDict:
         else:
             out['backbone.' + key] = value
     return out
+
+
+# ---------------------------------------------------------------- TransNeXt
+# Official (DaiShiResearch/TransNeXt, classification and det/seg, CUDA and
+# native alike) -> mmmeta. Stage i of the official code is stages.{i-1}.
+_TRANSNEXT_RULES = (
+    (r'patch_embed1\.proj\.(.+)$', 'stem.conv.{0}'),
+    (r'patch_embed1\.norm\.(.+)$', 'stem.norm.{0}'),
+    (r'patch_embed([234])\.proj\.(.+)$', 'stages.{s0}.downsample.conv.{1}'),
+    (r'patch_embed([234])\.norm\.(.+)$',
+     'stages.{s0}.downsample.post_norm.{1}'),
+    (r'block(\d)\.(\d+)\.attn\.(.+)$',
+     'stages.{s0}.blocks.{1}.token_mixer.{2}'),
+    (r'block(\d)\.(\d+)\.mlp\.dwconv\.dwconv\.(.+)$',
+     'stages.{s0}.blocks.{1}.mlp.dwconv.{2}'),
+    (r'block(\d)\.(\d+)\.(.+)$', 'stages.{s0}.blocks.{1}.{2}'),
+    (r'norm(\d)\.(.+)$', 'stages.{s0}.norm.{1}'),
+)
+#: Non-persistent tables of the official code, if a file has them anyway.
+_TRANSNEXT_TABLES = re.compile(
+    r'(relative_pos_index|relative_coords_table|seq_length_scale|'
+    r'padding_mask)')
+
+
+def _rename_transnext(key: str) -> str:
+    for pattern, target in _TRANSNEXT_RULES:
+        m = re.match(pattern, key)
+        if m:
+            groups = m.groups()
+            stage = int(groups[0]) - 1 if target.count('{s0}') else None
+            if stage is not None:
+                return target.format(*groups, s0=stage)
+            return target.format(*groups)
+    return key  # head.* (dropped by the loader)
+
+
+def convert_transnext(state_dict: StateDict) -> StateDict:
+    """Rename an official TransNeXt state dict to mmmeta's layout; an mmmeta
+    one passes unchanged.
+
+    Raises:
+        CheckpointError: The layout is neither.
+    """
+    keys = list(state_dict)
+    if any(k.startswith('stem.conv.') for k in keys):
+        return dict(state_dict)
+    if not any(k.startswith('patch_embed1.') for k in keys):
+        raise CheckpointError(
+            'unrecognised TransNeXt checkpoint layout (first keys: '
+            f'{", ".join(keys[:6])}). Supported: the official TransNeXt '
+            'files (patch_embed{i}.*, block{i}.j.*, norm{i}.*; ImageNet, '
+            'Mask R-CNN, UperNet, DINO, Mask2Former), and mmmeta '
+            '(stem.*, stages.i.*).')
+    return {
+        _rename_transnext(k): v
+        for k, v in state_dict.items() if not _TRANSNEXT_TABLES.search(k)
+    }
+
+
+# -------------------------------------------------------------------- FFNet
+def _rename_ffnet(key: str) -> str:
+    """Official FFNet (ysj9909/FFNet, classification and det/seg) -> mmmeta.
+    In stages 1-3 the official block index 0 is the patch merging."""
+    if key.startswith('patch_embed.'):
+        return 'stem.layers.' + key[len('patch_embed.'):]
+    if key.startswith(('norm.', 'head_dist.')):
+        return 'head.' + key  # classifier BatchNorm, distillation head
+    m = re.match(r'stages\.(\d+)\.(\d+)\.(.+)$', key)
+    if not m:
+        return key
+    stage, index, rest = int(m.group(1)), int(m.group(2)), m.group(3)
+    if stage > 0 and index == 0:
+        rest = re.sub(r'^proj\.0\.', 'dw.', rest)
+        rest = re.sub(r'^proj\.1\.conv\.', 'pw.', rest)
+        return f'stages.{stage}.downsample.{rest}'
+    block = index - 1 if stage > 0 else index
+    prefix = f'stages.{stage}.blocks.{block}.'
+    rest = re.sub(r'^token_mixer\.0\.main\.', 'token_mixer.', rest)
+    rest = re.sub(r'^token_mixer\.0\.layer_scale$', 'layer_scale1.scale',
+                  rest)
+    rest = re.sub(r'^channel_mixer\.main\.', 'mlp.', rest)
+    rest = re.sub(r'^channel_mixer\.layer_scale$', 'layer_scale2.scale', rest)
+    return prefix + rest
+
+
+def convert_ffnet(state_dict: StateDict) -> StateDict:
+    """Rename an official FFNet state dict to mmmeta's layout (layer scales
+    ``(C, 1, 1)`` become ``(C, )``); an mmmeta one passes unchanged.
+
+    Raises:
+        CheckpointError: The layout is neither.
+    """
+    keys = list(state_dict)
+    if any(k.startswith('stem.layers.') for k in keys):
+        return dict(state_dict)
+    if not any(k.startswith('patch_embed.0.') for k in keys):
+        raise CheckpointError(
+            'unrecognised FFNet checkpoint layout (first keys: '
+            f'{", ".join(keys[:6])}). Supported: the official FFNet files '
+            '(patch_embed.*, stages.i.j.*; ImageNet, Cascade Mask R-CNN, '
+            'UperNet) and mmmeta (stem.layers.*, stages.i.*).')
+    converted = {}
+    for key, value in state_dict.items():
+        key = _rename_ffnet(key)
+        if key.endswith('.scale') and value.dim() == 3:
+            value = value.flatten()
+        converted[key] = value
+    return converted
+
+
+def convert_any(state_dict: StateDict) -> StateDict:
+    """Rename a state dict of any supported family (MetaFormer families,
+    TransNeXt, FFNet) to mmmeta's layout, whichever layout it is in.
+
+    Raises:
+        CheckpointError: No family recognises the layout.
+    """
+    errors = []
+    for convert in (convert_metaformer, convert_transnext, convert_ffnet):
+        try:
+            return convert(state_dict)
+        except CheckpointError as err:
+            errors.append(str(err))
+    raise CheckpointError('no supported layout:\n  ' + '\n  '.join(errors))

@@ -1,0 +1,209 @@
+"""TransNeXt: equivalence with the official code, position bias, loading,
+input sizes."""
+import pytest
+import torch
+import torch.nn.functional as F
+from fixture_utils import (
+    fixture_input,
+    fixture_state_dict,
+    load_fixture,
+    max_relative_error,
+)
+from torch import nn
+
+from mmmeta.models import TransNeXt
+from mmmeta.models.transnext_layers import (
+    AggregatedAttention,
+    CosineAttention,
+)
+from mmmeta.models.utils import CheckpointError
+
+
+def build_for(fixture, **kwargs):
+    return TransNeXt(fixture['arch'], img_size=fixture['img_size'],
+                     pretrain_size=fixture['pretrain_size'],
+                     is_extrapolation=fixture['is_extrapolation'],
+                     **kwargs).eval()
+
+
+@pytest.mark.parametrize('name', ['transnext_tiny_224x224',
+                                  'transnext_tiny_extrap_200x264'])
+def test_matches_official_outputs(tmp_path, name):
+    """The official det/seg backbone's four outputs, in interpolation mode at
+    224x224 and in extrapolation mode at 200x264, from an official-layout
+    checkpoint file loaded through init_cfg."""
+    fixture = load_fixture(name)
+    path = tmp_path / 'transnext.pth'
+    torch.save(fixture_state_dict(fixture['keys']), path)
+    model = build_for(fixture, init_cfg=dict(type='Pretrained',
+                                             checkpoint=str(path)))
+    model.init_weights()
+    with torch.no_grad():
+        outs = model(fixture_input(fixture['batch'], *fixture['input_hw']))
+    assert len(outs) == 4
+    for out, ref in zip(outs, fixture['outputs']):
+        assert out.shape == ref.shape
+        assert max_relative_error(out, ref) <= 5e-4
+
+
+def official_style_bias(module, height, width):
+    """The position bias as the official code computes it: every (query,
+    pooled key) coordinate pair on the trained grid, torch.unique over pairs,
+    the MLP, then two bilinear resizes (query axis and key axis)."""
+    sr = module.sr_ratio
+    grid = module.trained_size or (height, width)
+    pretrain = module.pretrain_size
+    axes_q, axes_k = [], []
+    for n in grid:
+        axis = torch.arange(n, dtype=torch.float32)
+        axes_q.append(axis)
+        axes_k.append(F.adaptive_avg_pool1d(axis[None], n // sr)[0])
+    kh, kw = torch.meshgrid(*axes_k, indexing='ij')
+    qh, qw = torch.meshgrid(*axes_q, indexing='ij')
+    rel_h = (qh.reshape(-1)[:, None] - kh.reshape(-1)[None]) / (
+        pretrain[0] - 1) * 8
+    rel_w = (qw.reshape(-1)[:, None] - kw.reshape(-1)[None]) / (
+        pretrain[1] - 1) * 8
+    table, index = torch.unique(torch.stack([rel_h, rel_w], -1).view(-1, 2),
+                                return_inverse=True, dim=0)
+    table = torch.sign(table) * torch.log2(table.abs() + 1) / 3
+    bias = module.cpb_fc2(F.relu(module.cpb_fc1(table))).t()[:, index]
+    heads = bias.shape[0]
+    tq = grid[0] * grid[1]
+    bias = bias.view(heads, tq, grid[0] // sr, grid[1] // sr)
+    pool = (height // sr, width // sr)
+    bias = F.interpolate(bias, pool, mode='bilinear')
+    bias = bias.view(heads, tq, -1).transpose(1, 2).reshape(
+        heads, -1, *grid)
+    bias = F.interpolate(bias, (height, width), mode='bilinear')
+    return bias.view(heads, pool[0] * pool[1], -1).transpose(1, 2)
+
+
+@pytest.mark.parametrize('mixer', [
+    AggregatedAttention(8, 2, sr_ratio=2, trained_size=(8, 6),
+                        pretrain_size=8),
+    AggregatedAttention(8, 2, sr_ratio=4, trained_size=None,
+                        pretrain_size=(12, 10)),
+    CosineAttention(8, 2, trained_size=5, pretrain_size=7),
+], ids=['aggregated-interp', 'aggregated-extrap', 'full-interp'])
+@pytest.mark.parametrize('hw', [(11, 13), (5, 9), (8, 6)])
+def test_position_bias_equals_the_official_computation(mixer, hw):
+    """The per-axis gather gives the official bias (built from all pairs and
+    two bilinear resizes) when upsampling, downsampling and at the trained
+    size."""
+    with torch.no_grad():
+        for p in mixer.parameters():
+            p.normal_()
+        ours = mixer.position_bias(*hw, torch.device('cpu'))
+        ref = official_style_bias(mixer, *hw)
+    assert ours.shape[:3] == (2, *hw)
+    assert torch.allclose(ours.reshape(ref.shape), ref, atol=1e-5,
+                          rtol=1e-5)
+
+
+def test_modes_agree_at_the_trained_size():
+    """Interpolating from the input's own grid is extrapolation's bias."""
+    interp = TransNeXt('micro', img_size=64).eval()
+    extrap = TransNeXt('micro', img_size=64, is_extrapolation=True).eval()
+    extrap.load_state_dict(interp.state_dict())
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        for a, b in zip(interp(x), extrap(x)):
+            assert max_relative_error(a, b) < 1e-5
+        other = extrap(torch.randn(1, 3, 64, 96))
+        same = interp(torch.randn(1, 3, 64, 96))
+    assert [o.shape for o in other] == [o.shape for o in same]
+
+
+@pytest.mark.parametrize('arch,params', [('micro', 12.42), ('tiny', 27.68),
+                                         ('small', 49.16), ('base', 88.95)])
+def test_parameter_counts_match_the_official_backbones(arch, params):
+    model = TransNeXt(arch)
+    count = sum(p.numel() for p in model.parameters()) / 1e6
+    assert round(count, 2) == params
+
+
+def test_build_cost_does_not_depend_on_img_size():
+    """No per-img_size table: the official code holds an index map of
+    (img/4)^2 x (img/32)^2 entries; here the buffers are the same for 224
+    and 800."""
+    small, large = TransNeXt('micro', img_size=224), TransNeXt(
+        'micro', img_size=800)
+    assert list(small.buffers()) == [] == list(large.buffers())
+
+
+@pytest.mark.parametrize('hw', [(29, 29), (33, 47), (61, 35)])
+@pytest.mark.parametrize('extrapolate', [False, True])
+def test_odd_input_sizes(hw, extrapolate):
+    model = TransNeXt('micro', img_size=64,
+                      is_extrapolation=extrapolate).eval()
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, *hw))
+    size = [-(-hw[0] // 4), -(-hw[1] // 4)]
+    for out, dim in zip(outs, model.dims):
+        assert out.shape == (1, dim, *size)
+        assert torch.isfinite(out).all()
+        size = [-(-s // 2) for s in size]
+
+
+def test_too_small_input_is_a_clear_error():
+    model = TransNeXt('micro', img_size=64).eval()
+    with pytest.raises(ValueError, match=r'at least 29x29 .*got 28x64'):
+        model(torch.randn(1, 3, 28, 64))
+
+
+def test_training_step_reaches_every_parameter():
+    model = TransNeXt('micro', img_size=64, drop_path_rate=0.1,
+                      with_cp=True).train()
+    sum(o.mean() for o in model(torch.randn(2, 3, 64, 96))).backward()
+    frozen = [n for n, p in model.named_parameters() if p.grad is None]
+    assert frozen == []
+
+
+def test_official_checkpoint_strictness(tmp_path):
+    fixture = load_fixture('transnext_tiny_224x224')
+    state = fixture_state_dict(fixture['keys'])
+    state['head.weight'] = torch.zeros(1000, 576)  # classification file
+    state['head.bias'] = torch.zeros(1000)
+    model = TransNeXt('tiny')
+    path = tmp_path / 'cls.pth'
+    torch.save({'model': state}, path)
+    from mmmeta.models.utils import load_pretrained
+    assert load_pretrained(model, str(path)) == []
+
+    del state['block3.4.attn.cpb_fc1.weight']
+    torch.save(state, path)
+    with pytest.raises(CheckpointError,
+                       match=r'missing backbone keys \(1\): '
+                       r'stages\.2\.blocks\.4\.token_mixer\.cpb_fc1\.weight'):
+        load_pretrained(TransNeXt('tiny'), str(path))
+    with pytest.raises(CheckpointError, match='shape mismatches'):
+        load_pretrained(TransNeXt('micro'), str(path))
+    torch.save({'network.0.0.weight': torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError,
+                       match='unrecognised TransNeXt checkpoint layout'):
+        load_pretrained(TransNeXt('tiny'), str(path))
+
+
+def test_whole_official_detector_checkpoint_loads_with_load_state_dict():
+    """mmengine's load_from loads a whole detector state dict into the
+    model; official backbone keys under ``backbone.`` are converted on the
+    fly instead of silently leaving the backbone random."""
+    fixture = load_fixture('transnext_tiny_224x224')
+
+    class Detector(nn.Module):
+
+        def __init__(self):
+            super().__init__()
+            self.backbone = build_for(fixture)
+            self.neck = nn.Linear(2, 2)
+
+    detector = Detector()
+    state = {f'backbone.{k}': v
+             for k, v in fixture_state_dict(fixture['keys']).items()}
+    state.update({f'neck.{k}': v for k, v in detector.neck.state_dict()
+                  .items()})
+    detector.load_state_dict(state, strict=True)
+    with torch.no_grad():
+        out = detector.backbone(fixture_input(1, 224, 224))[0]
+    assert max_relative_error(out, fixture['outputs'][0]) <= 5e-4
