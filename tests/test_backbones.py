@@ -11,10 +11,12 @@ from fixture_utils import (
 from mmmeta.models import (
     CAFormer,
     ConvFormer,
+    FFNet,
     IdentityFormer,
     PoolFormer,
     PoolFormerV2,
     RandFormer,
+    TransNeXt,
 )
 from mmmeta.models.token_mixers import RandomMixing
 from mmmeta.models.utils import convert_metaformer, fit_state_dict
@@ -121,6 +123,23 @@ def classifier_extra(family, dim):
 
 def count(model):
     return sum(p.numel() for p in model.parameters())
+
+
+# Official det/seg backbones (no classifier), in millions: TransNeXt and
+# FFNet (with its four new output LayerNorms).
+OFFICIAL_DENSE_MILLIONS = [
+    (TransNeXt, 'micro', 12.42), (TransNeXt, 'tiny', 27.68),
+    (TransNeXt, 'small', 49.16), (TransNeXt, 'base', 88.95),
+    (FFNet, '1', 13.14), (FFNet, '2', 26.50), (FFNet, '3', 48.05),
+    (FFNet, '4', 78.85),
+]
+
+
+@pytest.mark.parametrize('cls,arch,millions', OFFICIAL_DENSE_MILLIONS)
+def test_dense_parameter_count_matches_official(cls, arch, millions):
+    with torch.device('meta'):
+        model = cls(arch)
+    assert round(count(model) / 1e6, 2) == millions
 
 
 @pytest.mark.parametrize('family,arch', sorted(PUBLISHED_BACKBONE))

@@ -115,14 +115,6 @@ def test_modes_agree_at_the_trained_size():
     assert [o.shape for o in other] == [o.shape for o in same]
 
 
-@pytest.mark.parametrize('arch,params', [('micro', 12.42), ('tiny', 27.68),
-                                         ('small', 49.16), ('base', 88.95)])
-def test_parameter_counts_match_the_official_backbones(arch, params):
-    model = TransNeXt(arch)
-    count = sum(p.numel() for p in model.parameters()) / 1e6
-    assert round(count, 2) == params
-
-
 def test_build_cost_does_not_depend_on_img_size():
     """No per-img_size table: the official code holds an index map of
     (img/4)^2 x (img/32)^2 entries; here the buffers are the same for 224
@@ -144,6 +136,20 @@ def test_odd_input_sizes(hw, extrapolate):
         assert out.shape == (1, dim, *size)
         assert torch.isfinite(out).all()
         size = [-(-s // 2) for s in size]
+
+
+def test_row_blocks_at_inference_give_the_same_outputs(monkeypatch):
+    """Without autograd the aggregated attention runs in row blocks (bounded
+    memory); a budget of a few rows per block changes nothing."""
+    model = TransNeXt('micro', img_size=96).eval()
+    x = torch.randn(2, 3, 100, 140)
+    with torch.no_grad():
+        whole = model(x)
+        monkeypatch.setattr(AggregatedAttention, 'inference_block_elements',
+                            5000)
+        blocks = model(x)
+    for a, b in zip(whole, blocks):
+        assert max_relative_error(b, a) < 1e-5
 
 
 def test_too_small_input_is_a_clear_error():

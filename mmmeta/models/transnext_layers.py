@@ -172,10 +172,11 @@ class _CosinePositionAttention(nn.Module):
     def is_extrapolation(self) -> bool:
         return self.trained_size is None
 
-    def position_bias(self, height: int, width: int,
-                      device: torch.device) -> torch.Tensor:
+    def position_bias(self, height: int, width: int, device: torch.device,
+                      rows: slice = slice(None)) -> torch.Tensor:
         """Bias of every (query, pooled key) pair: ``(heads, H, W, pH,
-        pW)`` with ``pH = H // sr_ratio``."""
+        pW)`` with ``pH = H // sr_ratio``; only the query rows ``rows`` if
+        given."""
         trained = self.trained_size or (None, None)
         coords_y, index_y, weight_y = axis_position_taps(
             height, self.sr_ratio, self.pretrain_size[0], trained[0], device)
@@ -183,7 +184,8 @@ class _CosinePositionAttention(nn.Module):
             width, self.sr_ratio, self.pretrain_size[1], trained[1], device)
         table = self._bias_table(coords_y, coords_x)  # (Uy, Ux, heads)
         # Gathers of whole rows (index_select on dim 0) are memory copies.
-        along_y = _gather_rows(table, index_y, weight_y)  # (H, pH, Ux, h)
+        along_y = _gather_rows(table, index_y[rows],
+                               weight_y[rows])  # (H, pH, Ux, h)
         along_y = along_y.permute(2, 0, 1, 3).contiguous()  # (Ux, H, pH, h)
         bias = _gather_rows(along_y, index_x, weight_x)  # (W, pW, H, pH, h)
         return bias.permute(4, 2, 0, 3, 1)
@@ -282,15 +284,19 @@ class AggregatedAttention(_CosinePositionAttention):
         self.learnable_bias = nn.Parameter(torch.zeros(num_heads, 1,
                                                        local_len))
 
-    def _neighbours(self, x: torch.Tensor):
-        """The ``window_size**2`` shifted views of a zero-padded
-        ``(B, heads, H, W, d)`` map, in ``nn.Unfold`` order."""
-        pad = self.window_size // 2
-        height, width = x.shape[2:4]
-        padded = F.pad(x, (0, 0, pad, pad, pad, pad))
+    #: Without autograd, queries are processed in row blocks whose
+    #: attention logits hold at most this many elements (bounded memory at
+    #: detection resolution; the result is the same).
+    inference_block_elements = 2**24
+
+    def _neighbours(self, padded: torch.Tensor, rows: slice, width: int):
+        """The ``window_size**2`` shifted views, for the query rows ``rows``,
+        of a ``(B, heads, H, W, d)`` map zero-padded by ``window_size //
+        2``, in ``nn.Unfold`` order."""
         for dy in range(self.window_size):
             for dx in range(self.window_size):
-                yield padded[:, :, dy:dy + height, dx:dx + width]
+                yield padded[:, :, rows.start + dy:rows.stop + dy,
+                             dx:dx + width]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, height, width, c = x.shape
@@ -310,13 +316,8 @@ class AggregatedAttention(_CosinePositionAttention):
         k_local = F.normalize(_heads_first(k_local, self.num_heads), dim=-1)
         v_local = _heads_first(v_local, self.num_heads)
 
-        # local logits (B, heads, H, W, window**2), padding excluded
-        attn_local = torch.stack(
-            [(q_scaled * k).sum(-1) for k in self._neighbours(k_local)],
-            dim=-1)
-        attn_local = (attn_local + self.relative_pos_bias_local[:, None,
-                                                                None]
-                      ).masked_fill(outside, float('-inf'))
+        pad = (0, 0) + (self.window_size // 2, ) * 4
+        k_local, v_local = F.pad(k_local, pad), F.pad(v_local, pad)
 
         # peripheral keys: 1x1 conv, GELU, average pooling, LayerNorm
         pooled = F.linear(x, self.sr.weight.flatten(1), self.sr.bias)
@@ -326,12 +327,42 @@ class AggregatedAttention(_CosinePositionAttention):
         k_pool, v_pool = self.kv(pooled).reshape(
             b, -1, 2, self.num_heads, self.head_dim).permute(2, 0, 3, 1,
                                                              4).unbind(0)
-        attn_pool = q_scaled.flatten(2, 3) @ F.normalize(
-            k_pool, dim=-1).transpose(-2, -1)
-        attn_pool = attn_pool.view(b, self.num_heads, height, width, pool_h,
-                                   pool_w)
-        bias = self.position_bias(height, width, x.device).to(x.dtype)
-        attn_pool = (attn_pool + bias).flatten(4)
+        k_pool = F.normalize(k_pool, dim=-1)
+
+        step = height
+        if not torch.is_grad_enabled():
+            per_row = b * self.num_heads * width * (
+                pool_h * pool_w + self.window_size**2)
+            step = max(1, self.inference_block_elements // per_row)
+        out = torch.cat([
+            self._attend(q_norm, q_scaled, k_local, v_local, k_pool, v_pool,
+                         outside, height, slice(y, min(y + step, height)))
+            for y in range(0, height, step)
+        ], dim=2)
+        out = out.permute(0, 2, 3, 1, 4).reshape(b, height, width, c)
+        return self.proj(out)
+
+    def _attend(self, q_norm, q_scaled, k_local, v_local, k_pool, v_pool,
+                outside, height: int, rows: slice) -> torch.Tensor:
+        """Aggregated attention of the query rows ``rows`` of a map with
+        ``height`` rows (``k_local``, ``v_local`` zero-padded): ``(B,
+        heads, rows, W, d)``."""
+        q_norm, q_scaled = q_norm[:, :, rows], q_scaled[:, :, rows]
+        b, heads, n_rows, width, _ = q_norm.shape
+        # local logits (B, heads, rows, W, window**2), padding excluded
+        attn_local = torch.stack([
+            (q_scaled * k).sum(-1)
+            for k in self._neighbours(k_local, rows, width)
+        ], dim=-1)
+        attn_local = (attn_local + self.relative_pos_bias_local[:, None,
+                                                                None]
+                      ).masked_fill(outside[rows], float('-inf'))
+        # pooled logits with the position bias
+        pool_h, pool_w = height // self.sr_ratio, width // self.sr_ratio
+        attn_pool = q_scaled.flatten(2, 3) @ k_pool.transpose(-2, -1)
+        attn_pool = attn_pool.view(b, heads, n_rows, width, pool_h, pool_w)
+        bias = self.position_bias(height, width, q_norm.device, rows)
+        attn_pool = (attn_pool + bias.to(attn_pool.dtype)).flatten(4)
 
         attn = torch.cat([attn_local, attn_pool], dim=-1).softmax(dim=-1)
         local_len = attn_local.shape[-1]
@@ -340,11 +371,10 @@ class AggregatedAttention(_CosinePositionAttention):
         # query-dependent local weights from the learnable tokens
         attn_local = attn_local + q_norm @ self.learnable_tokens[:, None] \
             + self.learnable_bias[:, None]
-        out = (attn_pool.flatten(2, 3) @ v_pool).view_as(v_local)
-        for i, v in enumerate(self._neighbours(v_local)):
+        out = (attn_pool.flatten(2, 3) @ v_pool).view_as(q_norm)
+        for i, v in enumerate(self._neighbours(v_local, rows, width)):
             out = torch.addcmul(out, attn_local[..., i:i + 1], v)
-        out = out.permute(0, 2, 3, 1, 4).reshape(b, height, width, c)
-        return self.proj(out)
+        return out
 
 
 @MODELS.register_module()

@@ -18,7 +18,7 @@ SepConv's point-wise convolutions (NCHW implementations) are reshaped to the
 linear weights mmmeta uses.
 """
 import re
-from typing import Dict
+from typing import Dict, Optional
 
 import torch
 
@@ -179,20 +179,37 @@ def convert_transnext(state_dict: StateDict) -> StateDict:
     Raises:
         CheckpointError: The layout is neither.
     """
+    return _convert_official(
+        state_dict, 'TransNeXt', official='patch_embed1.', own='stem.conv.',
+        rename=_rename_transnext, drop=_TRANSNEXT_TABLES,
+        supported='the official TransNeXt files (patch_embed{i}.*, '
+        'block{i}.j.*, norm{i}.*; ImageNet, Mask R-CNN, UperNet, DINO, '
+        'Mask2Former), and mmmeta (stem.*, stages.i.*)')
+
+
+def _convert_official(state_dict: StateDict, family: str, official: str,
+                      own: str, rename, supported: str,
+                      drop: Optional[re.Pattern] = None) -> StateDict:
+    """Shared by the families with one official layout: pass mmmeta keys
+    (any starting with ``own``) through, rename official ones (any starting
+    with ``official``), drop keys matching ``drop``, flatten ``(C, 1, 1)``
+    scales, refuse anything else."""
     keys = list(state_dict)
-    if any(k.startswith('stem.conv.') for k in keys):
+    if any(k.startswith(own) for k in keys):
         return dict(state_dict)
-    if not any(k.startswith('patch_embed1.') for k in keys):
+    if not any(k.startswith(official) for k in keys):
         raise CheckpointError(
-            'unrecognised TransNeXt checkpoint layout (first keys: '
-            f'{", ".join(keys[:6])}). Supported: the official TransNeXt '
-            'files (patch_embed{i}.*, block{i}.j.*, norm{i}.*; ImageNet, '
-            'Mask R-CNN, UperNet, DINO, Mask2Former), and mmmeta '
-            '(stem.*, stages.i.*).')
-    return {
-        _rename_transnext(k): v
-        for k, v in state_dict.items() if not _TRANSNEXT_TABLES.search(k)
-    }
+            f'unrecognised {family} checkpoint layout (first keys: '
+            f'{", ".join(keys[:6])}). Supported: {supported}.')
+    converted = {}
+    for key, value in state_dict.items():
+        if drop is not None and drop.search(key):
+            continue
+        key = rename(key)
+        if key.endswith('.scale') and value.dim() == 3:
+            value = value.flatten()
+        converted[key] = value
+    return converted
 
 
 # -------------------------------------------------------------------- FFNet
@@ -228,22 +245,12 @@ def convert_ffnet(state_dict: StateDict) -> StateDict:
     Raises:
         CheckpointError: The layout is neither.
     """
-    keys = list(state_dict)
-    if any(k.startswith('stem.layers.') for k in keys):
-        return dict(state_dict)
-    if not any(k.startswith('patch_embed.0.') for k in keys):
-        raise CheckpointError(
-            'unrecognised FFNet checkpoint layout (first keys: '
-            f'{", ".join(keys[:6])}). Supported: the official FFNet files '
-            '(patch_embed.*, stages.i.j.*; ImageNet, Cascade Mask R-CNN, '
-            'UperNet) and mmmeta (stem.layers.*, stages.i.*).')
-    converted = {}
-    for key, value in state_dict.items():
-        key = _rename_ffnet(key)
-        if key.endswith('.scale') and value.dim() == 3:
-            value = value.flatten()
-        converted[key] = value
-    return converted
+    return _convert_official(
+        state_dict, 'FFNet', official='patch_embed.0.', own='stem.layers.',
+        rename=_rename_ffnet,
+        supported='the official FFNet files (patch_embed.*, stages.i.j.*; '
+        'ImageNet, Cascade Mask R-CNN, UperNet) and mmmeta (stem.layers.*, '
+        'stages.i.*)')
 
 
 def convert_any(state_dict: StateDict) -> StateDict:
