@@ -15,8 +15,12 @@ from fixture_utils import (
     max_relative_error,
 )
 
-from mmmeta.models import CAFormer, PoolFormer
-from mmmeta.models.utils import CheckpointError, convert_metaformer
+from mmmeta.models import CAFormer, FFNet, PoolFormer, TransNeXt
+from mmmeta.models.utils import (
+    CheckpointError,
+    convert_metaformer,
+    load_pretrained,
+)
 from mmmeta.registry import build_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -264,3 +268,41 @@ def test_official_fixture_files_load_weights_only():
     """The reference data itself needs no unsafe unpickling."""
     fixture = load_fixture('poolformer_s12_dense_64x64')
     assert isinstance(pickle.dumps(fixture['keys']), bytes)
+
+
+# The dense families with one official layout: the file as released (plus
+# its classification heads), a key removed, another size, another family.
+OFFICIAL_DENSE = [
+    (TransNeXt, 'tiny', 'micro', 'transnext_tiny_224x224',
+     'block3.4.attn.cpb_fc1.weight',
+     r'stages\.2\.blocks\.4\.token_mixer\.cpb_fc1\.weight',
+     {'head.weight': (1000, 576), 'head.bias': (1000, )}),
+    (FFNet, '1', '2', 'ffnet_1_64x64',
+     'stages.2.3.token_mixer.0.main.fc.bn.running_var',
+     r'stages\.2\.blocks\.2\.token_mixer\.fc\.bn\.running_var',
+     {'norm.weight': (640, ), 'head.l.weight': (1000, 640),
+      'head_dist.l.weight': (1000, 640)}),
+]
+
+
+@pytest.mark.parametrize('cls,arch,other,fixture,removed,missing,heads',
+                         OFFICIAL_DENSE, ids=['transnext', 'ffnet'])
+def test_official_dense_checkpoints_load_strictly(tmp_path, cls, arch, other,
+                                                  fixture, removed, missing,
+                                                  heads):
+    state = fixture_state_dict(load_fixture(fixture)['keys'])
+    state.update({k: torch.zeros(shape) for k, shape in heads.items()})
+    path = tmp_path / 'official.pth'
+    torch.save({'state_dict': state}, path)
+    assert load_pretrained(cls(arch), str(path)) == []  # heads dropped
+    del state[removed]
+    torch.save(state, path)
+    with pytest.raises(CheckpointError,
+                       match=r'missing backbone keys \(1\): ' + missing):
+        load_pretrained(cls(arch), str(path))
+    with pytest.raises(CheckpointError, match='shape mismatches'):
+        load_pretrained(cls(other), str(path))
+    torch.save({'network.0.0.weight': torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError,
+                       match=f'unrecognised {cls.__name__} checkpoint'):
+        load_pretrained(cls(arch), str(path))

@@ -12,7 +12,6 @@ from mmengine.optim import build_optim_wrapper
 from torch import nn
 
 from mmmeta.models import FFNet
-from mmmeta.models.utils import CheckpointError, load_pretrained
 
 
 @pytest.mark.parametrize('name', ['ffnet_1_64x64', 'ffnet_3_96x128'])
@@ -57,27 +56,6 @@ def test_deploy_folds_trained_batch_statistics():
         after = model.switch_to_deploy()(x)
     for a, b in zip(after, before):
         assert max_relative_error(a, b) <= 1e-5
-
-
-def test_official_checkpoint_strictness(tmp_path):
-    fixture = load_fixture('ffnet_1_64x64')
-    state = fixture_state_dict(fixture['keys'])
-    # the classification release adds a BN head, a head and a distillation
-    # head
-    state.update({'norm.weight': torch.ones(640), 'head.l.weight':
-                  torch.zeros(1000, 640), 'head_dist.l.weight':
-                  torch.zeros(1000, 640)})
-    path = tmp_path / 'ffnet_1.pth.tar'
-    torch.save({'state_dict': state}, path)
-    assert load_pretrained(FFNet('1'), str(path)) == []
-    del state['stages.2.3.token_mixer.0.main.fc.bn.running_var']
-    torch.save(state, path)
-    with pytest.raises(CheckpointError,
-                       match=r'missing backbone keys \(1\): stages\.2\.blocks'
-                       r'\.2\.token_mixer\.fc\.bn\.running_var'):
-        load_pretrained(FFNet('1'), str(path))
-    with pytest.raises(CheckpointError, match='shape mismatches'):
-        load_pretrained(FFNet('2'), str(path))
 
 
 def test_layer_scale_loads_from_the_official_shape():
