@@ -14,10 +14,12 @@ from test_backbones import FAMILIES
 from mmmeta.models import (
     CAFormer,
     ConvFormer,
+    FFNet,
     IdentityFormer,
     PoolFormer,
     PoolFormerV2,
     RandFormer,
+    TransNeXt,
 )
 from mmmeta.models.utils import convert_metaformer, fit_state_dict
 
@@ -118,3 +120,21 @@ def test_compiles_without_graph_breaks(cls, arch, fixture):
     explanation = torch._dynamo.explain(model)(torch.randn(1, 3, 64, 96))
     assert explanation.graph_break_count == 0, explanation.break_reasons
     assert explanation.graph_count == 1
+
+
+@pytest.mark.parametrize('cls,arch,options', [
+    (TransNeXt, 'micro', dict(img_size=64)),
+    (TransNeXt, 'micro', dict(img_size=64, is_extrapolation=True)),
+    (FFNet, '3', {}),
+], ids=['transnext-interp', 'transnext-extrap', 'ffnet'])
+def test_new_families_compile_without_graph_breaks(cls, arch, options):
+    """The position-bias geometry (torch.unique on Python ints) enters the
+    graph as constants; training mode (no inference row blocks) too. One
+    block per stage keeps tracing short; every mixer kind is there."""
+    shallow = dict(cls.arch_zoo[arch], depths=[1, 1, 1, 1])
+    model = cls(shallow, **options)
+    for mode in (False, True):
+        model.train(mode)
+        torch._dynamo.reset()
+        explanation = torch._dynamo.explain(model)(torch.randn(1, 3, 64, 96))
+        assert explanation.graph_break_count == 0, explanation.break_reasons

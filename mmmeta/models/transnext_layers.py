@@ -67,7 +67,10 @@ def _log_spaced(coords: torch.Tensor) -> torch.Tensor:
         torch.tensor(8, dtype=torch.float32))
 
 
+# The geometry helpers depend only on Python ints: torch.compile takes their
+# results as constants instead of tracing torch.unique (a graph break).
 @lru_cache(maxsize=256)
+@torch.compiler.assume_constant_result
 def axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
                        trained: Optional[int], device: torch.device
                        ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
@@ -114,6 +117,7 @@ def axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
 
 
 @lru_cache(maxsize=64)
+@torch.compiler.assume_constant_result
 def local_window_geometry(height: int, width: int, window: int,
                           device: torch.device
                           ) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -195,7 +199,12 @@ class _CosinePositionAttention(nn.Module):
         """The position-bias MLP on the (unique dy) x (unique dx) grid.
 
         Without autograd the table is kept until the MLP's weights change
-        (in interpolation mode it does not depend on the input size)."""
+        (in interpolation mode it does not depend on the input size); under
+        torch.compile it is computed in the graph."""
+        grid = torch.stack(torch.meshgrid(coords_y, coords_x, indexing='ij'),
+                           dim=-1).to(self.cpb_fc1.weight.dtype)
+        if torch.compiler.is_compiling():
+            return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         weights = (self.cpb_fc1.weight, self.cpb_fc1.bias,
                    self.cpb_fc2.weight, self.cpb_fc2.bias)
         key = (coords_y.data_ptr(), coords_y.shape, coords_x.data_ptr(),
@@ -205,8 +214,6 @@ class _CosinePositionAttention(nn.Module):
         if cache is not None and cache[0] == key \
                 and not torch.is_grad_enabled():
             return cache[1]
-        grid = torch.stack(torch.meshgrid(coords_y, coords_x, indexing='ij'),
-                           dim=-1).to(self.cpb_fc1.weight.dtype)
         table = self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         self._table_cache = None if torch.is_grad_enabled() else (key, table)
         return table
