@@ -10,6 +10,7 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import build_optim_wrapper
 from mmengine.registry import DefaultScope
+from test_configs import plain
 
 from mmmeta.utils import convert_syncbn_to_bn
 
@@ -28,14 +29,6 @@ TRANSNEXT_NO_DECAY = {
 
 def load(name: str) -> Config:
     return Config.fromfile(osp.join(ROOT, 'configs', name))
-
-
-def plain(value):
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items() if k != '_scope_'}
-    if isinstance(value, (list, tuple)):
-        return type(value)(plain(v) for v in value)
-    return value
 
 
 def test_every_family_config_is_covered():

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..registry import MODELS, build_module
-from .layers import nchw_view, nhwc_view
+from .layers import gelu, nchw_view, nhwc_view
 
 _BN = dict(type='BN')
 
@@ -240,8 +240,7 @@ class ConvFFN(_Deployable):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = nhwc_view(self.conv(nchw_view(x)))
         x = F.linear(x, self.fc1.weight.flatten(1), self.fc1.bias)
-        # inference: activate in place, saving a large allocation
-        x = F.gelu(x) if torch.is_grad_enabled() else torch.ops.aten.gelu_(x)
+        x = gelu(x)
         return F.linear(x, self.fc2.weight.flatten(1), self.fc2.bias)
 
 

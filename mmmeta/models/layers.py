@@ -149,6 +149,14 @@ class DropPath(nn.Module):
         return f'drop_prob={self.drop_prob}'
 
 
+def gelu(x: torch.Tensor, approximate: str = 'none') -> torch.Tensor:
+    """GELU; at inference (no autograd) in place, saving an allocation the
+    size of ``x``, which must then be a temporary."""
+    if torch.is_grad_enabled():
+        return F.gelu(x, approximate=approximate)
+    return torch.ops.aten.gelu_(x, approximate=approximate)
+
+
 class Mlp(nn.Module):
     """Channel MLP: ``fc1 -> act -> drop -> fc2 -> drop``.
 
@@ -175,9 +183,8 @@ class Mlp(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.fc1(x)
-        if isinstance(self.act, nn.GELU) and not torch.is_grad_enabled():
-            # inference: activate in place, saving a large allocation
-            x = torch.ops.aten.gelu_(x, approximate=self.act.approximate)
+        if isinstance(self.act, nn.GELU):
+            x = gelu(x, self.act.approximate)
         else:
             x = self.act(x)
         return self.drop2(self.fc2(self.drop1(x)))

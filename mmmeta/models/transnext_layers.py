@@ -40,7 +40,7 @@ from .layers import nchw_view, nhwc_view
 Size = Union[int, Sequence[int]]
 
 
-def _pair(value: Optional[Size]) -> Optional[Tuple[int, int]]:
+def to_pair(value: Optional[Size]) -> Optional[Tuple[int, int]]:
     if value is None:
         return None
     if isinstance(value, int):
@@ -157,8 +157,8 @@ class _CosinePositionAttention(nn.Module):
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
         self.sr_ratio = sr_ratio
-        self.trained_size = _pair(trained_size)
-        self.pretrain_size = _pair(pretrain_size)
+        self.trained_size = to_pair(trained_size)
+        self.pretrain_size = to_pair(pretrain_size)
         if min(self.pretrain_size) < 2:
             raise ValueError(f'pretrain_size must give a token grid of at '
                              f'least 2, got {pretrain_size}')

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ...registry import MODELS
+from ..transnext_layers import to_pair
 from .metaformer import MetaFormer
 
 _LN6 = dict(type='LN', eps=1e-6)
@@ -32,10 +33,6 @@ def _size(depths, dims, heads) -> dict:
         for h, sr in zip(heads[:3], _SR_RATIOS[:3])
     ] + [dict(type='CosineAttention', num_heads=heads[3])]
     return dict(depths=depths, dims=dims, token_mixers=mixers)
-
-
-def _pair(value) -> tuple:
-    return (value, value) if isinstance(value, int) else tuple(value)
 
 
 @MODELS.register_module()
@@ -98,7 +95,7 @@ class TransNeXt(MetaFormer):
                  is_extrapolation: bool = False,
                  **kwargs):
         settings = self.resolve_arch(arch)
-        img_size, pretrain_size = _pair(img_size), _pair(pretrain_size)
+        img_size, pretrain_size = to_pair(img_size), to_pair(pretrain_size)
         for mixer, stride in zip(settings['token_mixers'], _STRIDES):
             mixer['pretrain_size'] = tuple(s // stride for s in pretrain_size)
             mixer['trained_size'] = None if is_extrapolation else tuple(

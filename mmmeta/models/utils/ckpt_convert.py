@@ -165,10 +165,8 @@ def _rename_transnext(key: str) -> str:
         m = re.match(pattern, key)
         if m:
             groups = m.groups()
-            stage = int(groups[0]) - 1 if target.count('{s0}') else None
-            if stage is not None:
-                return target.format(*groups, s0=stage)
-            return target.format(*groups)
+            stage = int(groups[0]) - 1 if groups[0].isdigit() else None
+            return target.format(*groups, s0=stage)
     return key  # head.* (dropped by the loader)
 
 
