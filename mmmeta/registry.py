@@ -8,21 +8,24 @@ builds from any of their registries.
 """
 from typing import Any, Optional, Union
 
-from mmengine.registry import HOOKS as MMENGINE_HOOKS
-from mmengine.registry import MODELS as MMENGINE_MODELS
-from mmengine.registry import TRANSFORMS as MMENGINE_TRANSFORMS
+import mmengine.registry as mmengine_registry
 from mmengine.registry import Registry
 
-MODELS = Registry(
-    'model', parent=MMENGINE_MODELS, scope='mmmeta',
-    locations=['mmmeta.models'])
-HOOKS = Registry(
-    'hook', parent=MMENGINE_HOOKS, scope='mmmeta',
-    locations=['mmmeta.engine'])
+
+def _child(name: str, root: str, location: str) -> Registry:
+    """mmmeta's child of one of mmengine's root registries."""
+    return Registry(name, parent=getattr(mmengine_registry, root),
+                    scope='mmmeta', locations=[location])
+
+
+MODELS = _child('model', 'MODELS', 'mmmeta.models')
+HOOKS = _child('hook', 'HOOKS', 'mmmeta.engine')
+RUNNERS = _child('runner', 'RUNNERS', 'mmmeta.engine')
+OPTIM_WRAPPER_CONSTRUCTORS = _child('optimizer wrapper constructor',
+                                    'OPTIM_WRAPPER_CONSTRUCTORS',
+                                    'mmmeta.engine')
 # Data transforms need mmcv; their module is imported on first use only.
-TRANSFORMS = Registry(
-    'transform', parent=MMENGINE_TRANSFORMS, scope='mmmeta',
-    locations=['mmmeta.datasets.transforms'])
+TRANSFORMS = _child('transform', 'TRANSFORMS', 'mmmeta.datasets.transforms')
 
 
 def build_module(cfg: Union[dict, type, None], *args: Any,

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 import pytest
 from PIL import Image
-from test_e2e import tool, write_overlay
+from support import tool, write_overlay
 
 pytest.importorskip('mmseg')
 from mmseg.datasets.transforms import LoadAnnotations  # noqa: E402
@@ -121,7 +121,8 @@ def test_coco_problems_are_named_and_nothing_is_dropped_in_eval(tmp_path):
                for m in messages)
     assert any('annotation 9002 has a polygon with fewer than 3 points' in m
                for m in messages)
-    cfg = write_overlay(tmp_path, 'mask_rcnn_poolformer_s12_fpn_1x_coco.py',
+    cfg = write_overlay(tmp_path,
+                        'poolformer/mask_rcnn_poolformer_s12_fpn_1x_coco.py',
                         dict(coco=str(root)))
     work = tmp_path / 'work'
     output = tool('tools/train.py', cfg, '--work-dir', str(work))

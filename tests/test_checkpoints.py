@@ -1,4 +1,6 @@
-"""Pretrained loading: every supported layout, strict errors, safety."""
+"""Pretrained loading: the wrappers and layouts of the sail-sg families,
+safety against bad files, the offline converter (per-family strict loading
+is a contract in test_contracts.py)."""
 import os
 import pickle
 import re
@@ -15,12 +17,8 @@ from fixture_utils import (
     max_relative_error,
 )
 
-from mmmeta.models import CAFormer, FFNet, PoolFormer, TransNeXt
-from mmmeta.models.utils import (
-    CheckpointError,
-    convert_metaformer,
-    load_pretrained,
-)
+from mmmeta.models import CAFormer, PoolFormer
+from mmmeta.models.utils import CheckpointError, convert_any
 from mmmeta.registry import build_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -45,7 +43,7 @@ def to_timm(state):
     """The timm layout of a sail-sg checkpoint: mmmeta names with 1x1-conv
     MLP weights (timm runs PoolFormer v1 in NCHW)."""
     out = {}
-    for key, value in convert_metaformer(state).items():
+    for key, value in convert_any(state).items():
         if re.search(r'mlp\.fc[12]\.weight$', key):
             value = value[:, :, None, None]
         out[key] = value
@@ -153,12 +151,14 @@ def test_checkpoint_of_another_size_is_an_error(tmp_path):
 
 
 def test_checkpoint_of_another_family_is_an_error(tmp_path):
-    with pytest.raises(CheckpointError, match='does not fit PoolFormer'):
+    with pytest.raises(CheckpointError, match=r'PoolFormer cannot read .*'
+                       r'sail-sg metaformer.*CAFormer, ConvFormer.*another '
+                       r'family'):
         build_loaded(tmp_path, PoolFormer, 's12', sail_metaformer())
 
 
 def test_unknown_layout_is_an_error(tmp_path):
-    with pytest.raises(CheckpointError, match='unrecognised MetaFormer'):
+    with pytest.raises(CheckpointError, match='unrecognised PoolFormer'):
         build_loaded(tmp_path, PoolFormer, 's12',
                      {'conv1.weight': torch.zeros(3)})
 
@@ -268,41 +268,3 @@ def test_official_fixture_files_load_weights_only():
     """The reference data itself needs no unsafe unpickling."""
     fixture = load_fixture('poolformer_s12_dense_64x64')
     assert isinstance(pickle.dumps(fixture['keys']), bytes)
-
-
-# The dense families with one official layout: the file as released (plus
-# its classification heads), a key removed, another size, another family.
-OFFICIAL_DENSE = [
-    (TransNeXt, 'tiny', 'micro', 'transnext_tiny_224x224',
-     'block3.4.attn.cpb_fc1.weight',
-     r'stages\.2\.blocks\.4\.token_mixer\.cpb_fc1\.weight',
-     {'head.weight': (1000, 576), 'head.bias': (1000, )}),
-    (FFNet, '1', '2', 'ffnet_1_64x64',
-     'stages.2.3.token_mixer.0.main.fc.bn.running_var',
-     r'stages\.2\.blocks\.2\.token_mixer\.fc\.bn\.running_var',
-     {'norm.weight': (640, ), 'head.l.weight': (1000, 640),
-      'head_dist.l.weight': (1000, 640)}),
-]
-
-
-@pytest.mark.parametrize('cls,arch,other,fixture,removed,missing,heads',
-                         OFFICIAL_DENSE, ids=['transnext', 'ffnet'])
-def test_official_dense_checkpoints_load_strictly(tmp_path, cls, arch, other,
-                                                  fixture, removed, missing,
-                                                  heads):
-    state = fixture_state_dict(load_fixture(fixture)['keys'])
-    state.update({k: torch.zeros(shape) for k, shape in heads.items()})
-    path = tmp_path / 'official.pth'
-    torch.save({'state_dict': state}, path)
-    assert load_pretrained(cls(arch), str(path)) == []  # heads dropped
-    del state[removed]
-    torch.save(state, path)
-    with pytest.raises(CheckpointError,
-                       match=r'missing backbone keys \(1\): ' + missing):
-        load_pretrained(cls(arch), str(path))
-    with pytest.raises(CheckpointError, match='shape mismatches'):
-        load_pretrained(cls(other), str(path))
-    torch.save({'network.0.0.weight': torch.zeros(1)}, path)
-    with pytest.raises(CheckpointError,
-                       match=f'unrecognised {cls.__name__} checkpoint'):
-        load_pretrained(cls(arch), str(path))

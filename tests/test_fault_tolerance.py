@@ -9,7 +9,7 @@ import time
 
 import pytest
 import torch
-from test_e2e import ENV, ROOT, write_overlay
+from support import ENV, ROOT, write_overlay
 
 from mmmeta.engine.fileio import AtomicLocalBackend
 

@@ -42,7 +42,7 @@ def enable_visualization(cfg, show_dir: str) -> None:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args, data_splits=['test'])
+    cfg = load_config(args)
     cfg.load_from = args.checkpoint
     if args.show_dir:
         enable_visualization(cfg, args.show_dir)

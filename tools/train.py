@@ -9,7 +9,6 @@ import argparse
 
 import torch
 
-from mmmeta.engine import ATOMIC_LOCAL_BACKEND
 from mmmeta.utils.cli import add_common_arguments, build_runner, load_config
 
 
@@ -28,22 +27,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def add_safety_nets(cfg) -> None:
-    """Atomic checkpoint files in a local work dir, and a clear stop on a
-    NaN/Inf loss (see mmmeta.engine)."""
-    checkpoint = cfg.default_hooks.get('checkpoint')
-    if checkpoint is not None and checkpoint.get('out_dir') is None and \
-            not checkpoint.get('backend_args'):
-        checkpoint['backend_args'] = dict(backend=ATOMIC_LOCAL_BACKEND)
-    hooks = list(cfg.get('custom_hooks') or [])
-    if not any('NonFiniteLossHook' in str(h.get('type')) for h in hooks):
-        hooks.append(dict(type='mmmeta.NonFiniteLossHook'))
-    cfg.custom_hooks = hooks
-
-
 def main(argv=None) -> None:
     args = parse_args(argv)
-    cfg = load_config(args, data_splits=['train', 'val'])
+    cfg = load_config(args)
     if args.amp:
         if not torch.cuda.is_available():
             raise SystemExit("--amp uses mmengine's AmpOptimWrapper, which "
@@ -55,7 +41,6 @@ def main(argv=None) -> None:
             wrapper.setdefault('loss_scale', 'dynamic')
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
-    add_safety_nets(cfg)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

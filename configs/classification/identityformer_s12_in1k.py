@@ -1,25 +1,24 @@
-# ImageNet-1k evaluation of IdentityFormer-S12 (MetaFormer baselines) with
-# mmpretrain's ImageClassifier. The official classifier is: global average
-# pooling, LayerNorm (the backbone's output norm, applied after pooling with
-# gap_before_out_norm=True), linear head. Test pipeline: bicubic resize to
-# 224, centre crop 224 (crop_pct 1.0).
-#
-# Weights: convert the sail-sg release once:
-#   python tools/model_converters/metaformer2mmmeta.py identityformer_s12.pth \
-#       identityformer_s12_in1k.pth --classifier
+# ImageNet-1k classifier of IdentityFormer-S12: the official one (global average
+# pooling, LayerNorm -- the backbone's output norm with
+# gap_before_out_norm=True -- and a linear head) as an mmpretrain
+# ImageClassifier; the official evaluation pipeline (bicubic resize to
+# 224, centre crop 224, crop_pct 1.0). Evaluate the released file as it is:
+#   python tools/test.py configs/classification/identityformer_s12_in1k.py \
+#       https://huggingface.co/sail/dl/resolve/main/identityformer/identityformer_s12.pth
 # Published: top-1 74.6 (sail-sg/metaformer README).
-_base_ = ['mmpretrain::poolformer/poolformer-s12_32xb128_in1k.py']
+_base_ = ['../_base_/in1k_classifier.py']
 
-custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 published_results = dict(top1=74.6, source='sail-sg/metaformer README')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/identityformer/identityformer_s12.pth'  # noqa
 
 model = dict(
     backbone=dict(
-        _delete_=True, type='mmmeta.IdentityFormer', arch='s12',
-        out_indices=(3, ), gap_before_out_norm=True, drop_path_rate=0.1),
+        type='mmmeta.IdentityFormer',
+        arch='s12',
+        gap_before_out_norm=True,
+        drop_path_rate=0.1),
     neck=None,
-    head=dict(type='LinearClsHead', num_classes=1000, in_channels=512))
+    head=dict(in_channels=512))
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),

@@ -1,23 +1,18 @@
-# ImageNet-1k evaluation of PoolFormer-S12 with mmpretrain's ImageClassifier
-# and mmpretrain's PoolFormer data pipeline (bicubic resize to 248, centre
-# crop 224). The official classifier is: GroupNorm(1) on the last stage
-# (the backbone's output norm), global average pooling, linear head.
-#
-# Weights: convert the sail-sg release once, then test with mmpretrain:
-#   python tools/model_converters/metaformer2mmmeta.py poolformer_s12.pth.tar \
-#       poolformer_s12_in1k.pth --classifier
+# ImageNet-1k classifier of PoolFormer-S12: the official one (GroupNorm(1) on
+# the last stage, global average pooling, linear head) as an mmpretrain
+# ImageClassifier, with mmpretrain's PoolFormer evaluation pipeline
+# (bicubic resize of the short side to 248, centre crop 224; S models).
+# Evaluate the released file as it is:
 #   python tools/test.py configs/classification/poolformer_s12_in1k.py \
-#       poolformer_s12_in1k.pth
-# Published: top-1 77.2 (sail-sg), 77.24 (mmpretrain).
-_base_ = ['mmpretrain::poolformer/poolformer-s12_32xb128_in1k.py']
+#       https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s12.pth.tar
+# Published: top-1 77.2 (sail-sg/poolformer README).
+_base_ = ['../_base_/in1k_classifier.py']
 
-custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 published_results = dict(top1=77.2, source='sail-sg/poolformer README')
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s12.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
-        _delete_=True, type='mmmeta.PoolFormer', arch='s12',
-        out_indices=(3, ), drop_path_rate=0.1),
+        type='mmmeta.PoolFormer', arch='s12', drop_path_rate=0.1),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(type='LinearClsHead', num_classes=1000, in_channels=512))
+    head=dict(in_channels=512))

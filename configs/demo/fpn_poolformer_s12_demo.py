@@ -3,7 +3,7 @@
 # data of tools/misc/make_demo_data.py (5 classes, ~200 px images):
 # crops of 128, 400 iterations, batch 4, random initialisation (no download)
 # and a higher learning rate, since it starts from scratch.
-_base_ = ['../fpn_poolformer_s12_ade20k.py']
+_base_ = ['../poolformer/fpn_poolformer_s12_ade20k.py']
 
 data_root = 'data/demo/ade'
 classes = ('wall', 'building', 'sky', 'floor', 'tree')

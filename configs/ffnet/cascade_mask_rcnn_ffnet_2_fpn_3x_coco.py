@@ -13,13 +13,15 @@
 # distillation ImageNet checkpoint).
 _base_ = [
     'mmdet::convnext/'
-    'cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py'
+    'cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py',
+    '../_base_/mmmeta_runtime.py'
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    bbox_mAP=51.8, segm_mAP=44.9, source='ysj9909/FFNet detection README')
+    bbox_mAP=51.8, segm_mAP=44.9, source='ysj9909/FFNet detection README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/casc_mask_rcnn_ffnet_2_fpn_3x_coco.pth')  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_2_distillation.pth.tar'  # noqa
 
 model = dict(
@@ -27,7 +29,7 @@ model = dict(
         _delete_=True,
         type='mmmeta.FFNet',
         arch='2',
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        conv_norm_cfg=dict(type='SyncBN', requires_grad=True),
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.35,
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),

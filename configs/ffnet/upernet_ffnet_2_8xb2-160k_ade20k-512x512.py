@@ -10,12 +10,16 @@
 # SyncBN in the backbone.
 #
 # Published: mIoU 47.1 single-scale (FFNet segmentation README).
-_base_ = ['mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py']
+_base_ = [
+    'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
+    '../_base_/mmmeta_runtime.py'
+]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    mIoU=47.1, source='ysj9909/FFNet segmentation README')
+    mIoU=47.1, source='ysj9909/FFNet segmentation README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_2_512_160k_ade20k.pth')  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_2_distillation.pth.tar'  # noqa
 
 model = dict(
@@ -24,7 +28,7 @@ model = dict(
         _delete_=True,
         type='mmmeta.FFNet',
         arch='2',
-        norm_cfg=dict(type='SyncBN', requires_grad=True),
+        conv_norm_cfg=dict(type='SyncBN', requires_grad=True),
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.2,
         init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),

@@ -6,7 +6,8 @@
 _base_ = ['./upernet_ffnet_2_8xb2-160k_ade20k-512x512.py']
 
 published_results = dict(
-    mIoU=49.6, source='ysj9909/FFNet segmentation README')
+    mIoU=49.6, source='ysj9909/FFNet segmentation README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_3_512_160k_ade20k.pth')  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_3_distillation.pth.tar'  # noqa
 
 model = dict(

@@ -6,7 +6,8 @@
 _base_ = ['./upernet_ffnet_3_8xb2-160k_ade20k-512x512.py']
 
 published_results = dict(
-    mIoU=50.7, source='ysj9909/FFNet segmentation README')
+    mIoU=50.7, source='ysj9909/FFNet segmentation README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_4_512_160k_ade20k.pth')  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_4_384.pth.tar'  # noqa
 
 model = dict(

@@ -7,7 +7,8 @@ _base_ = ['./mask_rcnn_transnext_tiny_fpn_1x_coco.py']
 
 published_results = dict(
     bbox_mAP=51.7, segm_mAP=45.9,
-    source='DaiShiResearch/TransNeXt detection README')
+    source='DaiShiResearch/TransNeXt detection README',
+    weights='https://huggingface.co/DaiShiResearch/maskrcnn-transnext-base-coco/resolve/main/mask_rcnn_transnext_base_fpn_1x_coco_in1k.pth')  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-base-224-1k/resolve/main/transnext_base_224_1k.pth'  # noqa
 
 model = dict(

@@ -10,13 +10,17 @@
 # (img_size=800); drop path 0.4.
 #
 # Published: box AP 49.9, mask AP 44.6 (TransNeXt README, 47.9M params).
-_base_ = ['mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py']
+_base_ = [
+    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+    '../_base_/mmmeta_runtime.py'
+]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
     bbox_mAP=49.9, segm_mAP=44.6,
-    source='DaiShiResearch/TransNeXt detection README')
+    source='DaiShiResearch/TransNeXt detection README',
+    weights='https://huggingface.co/DaiShiResearch/maskrcnn-transnext-tiny-coco/resolve/main/mask_rcnn_transnext_tiny_fpn_1x_coco_in1k.pth')  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 
 model = dict(

@@ -12,12 +12,16 @@
 # Published: mIoU 51.1 single-scale (TransNeXt README, 59M params). The
 # multi-scale numbers (51.5 interpolation / 51.7 extrapolation) use
 # img_size=800 or is_extrapolation=True with whole-image multi-scale tests.
-_base_ = ['mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py']
+_base_ = [
+    'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
+    '../_base_/mmmeta_runtime.py'
+]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    mIoU=51.1, source='DaiShiResearch/TransNeXt segmentation README')
+    mIoU=51.1, source='DaiShiResearch/TransNeXt segmentation README',
+    weights='https://huggingface.co/DaiShiResearch/upernet-transnext-tiny-ade/resolve/main/upernet_transnext_tiny_512x512_160k_ade20k_in1k.pth')  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 crop_size = (512, 512)
 

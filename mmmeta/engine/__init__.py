@@ -1,10 +1,14 @@
-"""Training safety for long runs: atomic checkpoint files and a stop on a
-non-finite loss. Needs only mmengine."""
+"""Training safety for long runs (atomic checkpoint files, a stop on a
+non-finite loss, early config and data checks, all through
+``mmmeta.SafeRunner``) and layer-wise learning-rate decay. Needs only
+mmengine."""
 from .fileio import ATOMIC_LOCAL_BACKEND, AtomicLocalBackend
 from .hooks import NonFiniteLossHook
 from .optim import LayerDecayOptimWrapperConstructor
+from .runner import SAFE_RUNNER, SafeRunner, prepare_config
 
 __all__ = [
     'AtomicLocalBackend', 'ATOMIC_LOCAL_BACKEND', 'NonFiniteLossHook',
-    'LayerDecayOptimWrapperConstructor'
+    'LayerDecayOptimWrapperConstructor', 'SafeRunner', 'SAFE_RUNNER',
+    'prepare_config'
 ]

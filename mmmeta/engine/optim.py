@@ -21,16 +21,9 @@ from typing import List
 
 from mmengine.logging import print_log
 from mmengine.optim import DefaultOptimWrapperConstructor
-from mmengine.registry import (
-    OPTIM_WRAPPER_CONSTRUCTORS as MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS,
-)
-from mmengine.registry import Registry
 from torch import nn
 
-OPTIM_WRAPPER_CONSTRUCTORS = Registry(
-    'optimizer wrapper constructor',
-    parent=MMENGINE_OPTIM_WRAPPER_CONSTRUCTORS, scope='mmmeta',
-    locations=['mmmeta.engine'])
+from ..registry import OPTIM_WRAPPER_CONSTRUCTORS
 
 _STAGE = re.compile(r'backbone\.stages\.(\d+)\.(downsample|blocks\.(\d+))\.')
 

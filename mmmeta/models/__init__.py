@@ -1,2 +1,5 @@
-from . import ffnet_layers, layers, necks, token_mixers, transnext_layers  # noqa: F401  (registers them)
+"""mmmeta's models: generic layers, the MetaFormer core and its families,
+and the classification neck. Importing it registers them all."""
+from . import classifier, layers, necks  # noqa: F401  (registers them)
 from .backbones import *  # noqa: F401,F403
+from .backbones import __all__  # noqa: F401

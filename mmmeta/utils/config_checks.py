@@ -76,6 +76,8 @@ def check_data_roots(cfg: Config, splits: List[str]) -> None:
             if ds.get('ann_file'):
                 wanted.append(osp.join(root, ds['ann_file']))
             prefix = ds.get('data_prefix') or {}
+            if isinstance(prefix, str):  # mmpretrain's folder datasets
+                prefix = dict(img_path=prefix)
             wanted += [osp.join(root, p) for p in prefix.values()
                        if isinstance(p, str) and p]
             if not wanted and root:

@@ -114,8 +114,8 @@ def check_annotations(cfg, splits: List[str], logger=None) -> int:
                 if len(messages) > 20:
                     warn(f'{path}: ... and {len(messages) - 20} more '
                          f'annotation problems')
-                out = osp.join(cfg.work_dir, 'repaired_annotations',
-                               osp.basename(path))
+                out = osp.join(cfg.get('work_dir') or '.',
+                               'repaired_annotations', osp.basename(path))
                 repaired[path] = out if repair_coco_polygons(path,
                                                              out) else None
                 if repaired[path]:

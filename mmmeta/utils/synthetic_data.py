@@ -180,3 +180,31 @@ def make_coco(root: str, num_train: int = 40, num_val: int = 10,
                            f'instances_{split}.json'), 'w') as f:
             json.dump(data, f)
     return root
+
+
+def make_imagenet(root: str, num_train: int = 40, num_val: int = 10,
+                  size: Tuple[int, int] = (96, 96), seed: int = 0) -> str:
+    """Write an ImageNet-like folder dataset (``train/<class>/*.jpg``,
+    ``val/<class>/*.jpg``, mmpretrain's ``CustomDataset`` layout): one
+    shape per image on a textured background, the class is the shape's."""
+    rng = np.random.default_rng(seed)
+    classes = ADE20K_CLASSES[1:]
+    for split, count in (('train', num_train), ('val', num_val)):
+        for i in range(count):
+            cls = i % len(classes)
+            height, width = size
+            image = _texture(*_LOOKS[0], height, width, rng)
+            r = rng.uniform(0.25, 0.4) * min(height, width)
+            cx = rng.uniform(r, width - r)
+            cy = rng.uniform(r, height - r)
+            mask_img = Image.new('L', (width, height), 0)
+            ImageDraw.Draw(mask_img).polygon(
+                _polygon(cls + 1, cx, cy, r, rng), fill=1)
+            mask = np.asarray(mask_img, bool)
+            look = _LOOKS[(cls + 1) % len(_LOOKS) or 1]
+            image[mask] = _texture(*look, height, width, rng)[mask]
+            folder = osp.join(root, split, classes[cls])
+            os.makedirs(folder, exist_ok=True)
+            Image.fromarray(image).save(
+                osp.join(folder, f'{split}_{i:05d}.jpg'), quality=95)
+    return root

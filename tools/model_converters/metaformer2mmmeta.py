@@ -26,12 +26,10 @@ import torch
 
 from mmmeta.models.utils import (
     CheckpointError,
+    convert_any,
     extract_state_dict,
     fit_state_dict,
     read_checkpoint,
-)
-from mmmeta.models.utils.ckpt_convert import (
-    convert_any,
     to_mmpretrain_classifier,
 )
 from mmmeta.registry import build_module

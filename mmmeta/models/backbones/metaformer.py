@@ -1,21 +1,34 @@
-"""The MetaFormer core: one backbone for every MetaFormer family.
+"""The MetaFormer core: one backbone for every family.
 
-A MetaFormer is a stem, then four stages of ``MetaFormerBlock`` s separated
-by strided convolutions. A block is
-``x = res_scale(x) + layer_scale(token_mixer(norm1(x)))`` followed by the same
-with an MLP. The families (PoolFormer, IdentityFormer, ConvFormer, ...)
-differ only in the settings in their ``arch_zoo``: token mixer per stage,
-norms, MLP activation and scales. A new family is a table, not new code.
+A MetaFormer is a stem and four stages; a stage is a downsampling layer
+(none in stage 0), a run of blocks and an optional norm that stays in the
+trunk. Every part is built from a registry config of the arch table:
 
-Inside the network the tensors are channels-last ``(B, H, W, C)``; the
-outputs are NCHW maps (with channels-last strides) at strides 4/8/16/32.
+==============  ==========================================================
+arch key        built as
+==============  ==========================================================
+``stem``        ``cls(in_channels, dims[0], **cfg)``
+``downsample``  ``cls(dims[i - 1], dims[i], **cfg)`` for stages 1-3
+``block``       ``cls(dims[i], drop_path=rate, **cfg)`` for every block
+``stage_norm``  a norm at the end of each stage (None: none)
+``out_norm``    a norm on each returned output, ``norm{i}`` (None: none)
+==============  ==========================================================
 
+``downsample``, ``block``, ``stage_norm`` and ``out_norm`` may also be a
+list of four (one per stage); a stage's ``block`` entry may itself be a
+list with one config per block, so "three convolution blocks, then one
+attention block" is a table, not code. Every part maps channels-last
+``(B, H, W, C)`` maps (the stem takes the NCHW image); the outputs are NCHW
+views at strides 4/8/16/32.
+
+A family is a subclass that fills ``arch_zoo`` (named variants),
+``arch_defaults`` (what the variants share) and ``checkpoint_layouts``.
 Parameter names follow timm's ``metaformer.py`` (``stem``,
 ``stages.i.downsample``, ``stages.i.blocks.j``) plus OpenMMLab's per-output
-norms ``norm{i}``; the official sail-sg, mmpretrain and timm checkpoints are
-converted on load (see ``mmmeta.models.utils.ckpt_convert``).
+norms ``norm{i}``.
 """
 import copy
+import importlib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -24,150 +37,25 @@ from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from ...registry import build_module
-from ..layers import DropPath, Mlp, Scale, nchw_view, nhwc_view
-from ..utils.checkpoint import load_pretrained
+from ...registry import MODELS, build_module
+from ..layers import build_norm, nchw_view, switch_to_deploy
+from ..utils.checkpoint import CheckpointError, load_pretrained
+from ..utils.layouts import convert_checkpoint
 
 _DEFAULT = object()
-
-
-class Stem(nn.Module):
-    """Patch embedding: an NCHW image to a ``(B, H/4, W/4, C)`` token map.
-
-    Args:
-        in_channels (int): Image channels.
-        out_channels (int): Token channels.
-        kernel_size, stride, padding (int): Convolution geometry.
-        norm_cfg (dict, optional): Norm after the convolution.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int = 7, stride: int = 4, padding: int = 2,
-                 norm_cfg: Optional[dict] = None):
-        super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                              padding)
-        self.norm = build_module(norm_cfg, out_channels) or nn.Identity()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        # A channels-last input makes the convolution write channels-last,
-        # so the NHWC view below is contiguous at no cost.
-        x = self.conv(x.contiguous(memory_format=torch.channels_last))
-        return self.norm(nhwc_view(x))
-
-
-class Downsampling(nn.Module):
-    """Optional pre-norm, a strided convolution and an optional post-norm,
-    on ``(B, H, W, C)``.
-
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        kernel_size, stride, padding (int): Convolution geometry.
-        norm_cfg (dict, optional): Norm before the convolution.
-        post_norm_cfg (dict, optional): Norm after the convolution
-            (TransNeXt's overlapping patch embedding).
-    """
-
-    def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int = 3, stride: int = 2, padding: int = 1,
-                 norm_cfg: Optional[dict] = None,
-                 post_norm_cfg: Optional[dict] = None):
-        super().__init__()
-        self.norm = build_module(norm_cfg, in_channels) or nn.Identity()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                              padding)
-        self.post_norm = build_module(post_norm_cfg,
-                                      out_channels) or nn.Identity()
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.post_norm(nhwc_view(self.conv(nchw_view(self.norm(x)))))
-
-
-class MetaFormerBlock(nn.Module):
-    """One MetaFormer block on a ``(B, H, W, C)`` map.
-
-    Args:
-        dim (int): Channels.
-        token_mixer (dict): Mixer config, built with ``dim``.
-        mlp_cfg (dict): Channel mixer: keyword arguments of :class:`Mlp`, or
-            a config with a ``type`` (e.g. ``ConvolutionalGLU``), built with
-            ``dim``.
-        norm_cfg (dict): Config of both pre-norms.
-        drop_path (float): Stochastic depth rate. Defaults to 0.
-        layer_scale_init_value (float, optional): Layer scale on both
-            residual branches; None for none. Defaults to None.
-        res_scale_init_value (float, optional): Scale on both skip
-            connections; None for none. Defaults to None.
-    """
-
-    def __init__(self, dim: int, token_mixer: dict, mlp_cfg: dict,
-                 norm_cfg: dict, drop_path: float = 0.0,
-                 layer_scale_init_value: Optional[float] = None,
-                 res_scale_init_value: Optional[float] = None):
-        super().__init__()
-
-        def scale(value):
-            return nn.Identity() if value is None else Scale(dim, value)
-
-        def drop(rate):
-            return DropPath(rate) if rate > 0 else nn.Identity()
-
-        self.norm1 = build_module(norm_cfg, dim) or nn.Identity()
-        self.token_mixer = build_module(token_mixer, dim)
-        self.drop_path1 = drop(drop_path)
-        self.layer_scale1 = scale(layer_scale_init_value)
-        self.res_scale1 = scale(res_scale_init_value)
-
-        self.norm2 = build_module(norm_cfg, dim) or nn.Identity()
-        if 'type' in mlp_cfg:
-            self.mlp = build_module(copy.deepcopy(mlp_cfg), dim)
-        else:
-            self.mlp = Mlp(dim, **mlp_cfg)
-        self.drop_path2 = drop(drop_path)
-        self.layer_scale2 = scale(layer_scale_init_value)
-        self.res_scale2 = scale(res_scale_init_value)
-
-    @staticmethod
-    def residual(x: torch.Tensor, y: torch.Tensor, res_scale: nn.Module,
-                 layer_scale: nn.Module) -> torch.Tensor:
-        """``res_scale(x) + layer_scale(y)``, in one fused op when only a
-        layer scale is set (PoolFormer v1)."""
-        if isinstance(layer_scale, Scale) and isinstance(res_scale,
-                                                         nn.Identity):
-            return torch.addcmul(x, y, layer_scale.scale)
-        return res_scale(x) + layer_scale(y)
-
-    def switch_to_deploy(self) -> None:
-        """Fold what the mixers can fold (BN, parallel branches) and then
-        the layer scales into their last convolutions."""
-        for mixer, name in ((self.token_mixer, 'layer_scale1'),
-                            (self.mlp, 'layer_scale2')):
-            if hasattr(mixer, 'switch_to_deploy'):
-                mixer.switch_to_deploy()
-            scale = getattr(self, name)
-            if isinstance(scale, Scale) and hasattr(mixer,
-                                                    'fold_output_scale'):
-                mixer.fold_output_scale(scale.scale.detach())
-                setattr(self, name, nn.Identity())
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.drop_path1(self.token_mixer(self.norm1(x)))
-        x = self.residual(x, y, self.res_scale1, self.layer_scale1)
-        y = self.drop_path2(self.mlp(self.norm2(x)))
-        return self.residual(x, y, self.res_scale2, self.layer_scale2)
+NUM_STAGES = 4
 
 
 class MetaFormerStage(nn.Module):
-    """A downsampling layer (Identity in stage 0), a run of blocks and an
-    optional norm that stays in the trunk (TransNeXt)."""
+    """A downsampling layer (Identity in stage 0), a run of blocks and a
+    norm that stays in the trunk (Identity if none)."""
 
     def __init__(self, downsample: nn.Module, blocks: List[nn.Module],
-                 norm: Optional[nn.Module] = None):
+                 norm: nn.Module):
         super().__init__()
         self.downsample = downsample
         self.blocks = nn.Sequential(*blocks)
-        self.norm = norm or nn.Identity()
+        self.norm = norm
         self.with_cp = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -180,82 +68,120 @@ class MetaFormerStage(nn.Module):
         return self.norm(x)
 
 
-def _per_stage(value, name: str) -> list:
+def per_stage(value, name: str) -> list:
     """Broadcast one setting to the four stages, or check a list of four."""
     if isinstance(value, (list, tuple)):
-        if len(value) != 4:
+        if len(value) != NUM_STAGES:
             raise ValueError(f'{name} needs one entry per stage (4), got '
                              f'{len(value)}: {value!r}')
         return list(value)
-    return [value] * 4
+    return [value] * NUM_STAGES
 
 
+def stage_block_configs(settings: dict) -> List[List[dict]]:
+    """The block config dicts of every stage of an arch, for a family that
+    adjusts them before building (``settings['block']`` becomes a list of
+    four independent entries, so edits touch one stage only)."""
+    settings['block'] = [
+        copy.deepcopy(entry)
+        for entry in per_stage(settings['block'], 'block')
+    ]
+    return [[entry] if isinstance(entry, dict) else list(entry)
+            for entry in settings['block']]
+
+
+def configs_of_type(value, types: Sequence[str]) -> List[dict]:
+    """Every config dict nested anywhere in ``value`` whose ``type`` is one
+    of ``types`` (for a family option that several of its parts take)."""
+    found = []
+    if isinstance(value, dict):
+        if value.get('type') in types:
+            found.append(value)
+        for item in value.values():
+            found += configs_of_type(item, types)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            found += configs_of_type(item, types)
+    return found
+
+
+@MODELS.register_module()
 class MetaFormer(BaseModule):
     """MetaFormer backbone for dense prediction (and classification).
 
-    Subclasses only fill ``arch_zoo`` (named variants) and ``arch_defaults``
-    (settings shared by the family).
-
-    An arch is a dict with the required keys ``depths`` and ``dims`` (four
-    ints each) and the optional keys of ``ARCH_KEYS``; ``arch_defaults``
-    supplies the ones it does not set.
+    ``mmmeta.MetaFormer`` itself has no named archs: give it a complete
+    arch dict (see the module docstring), e.g. to try a new token mixer or
+    block. The families (``mmmeta.PoolFormer``, ...) are subclasses with
+    named archs.
 
     Args:
-        arch (str | dict): A name in ``arch_zoo`` or a custom arch dict.
+        arch (str | dict): A name in ``arch_zoo``, or an arch dict with
+            ``depths`` and ``dims`` (four ints each) and optionally
+            ``stem``, ``downsample``, ``block``, ``stage_norm`` and
+            ``out_norm``; the family's ``arch_defaults`` fill the rest.
+            Defaults to the family's ``default_arch``.
         in_channels (int): Image channels. Defaults to 3.
         out_indices (Sequence[int] | int): Stages whose outputs are returned
             (0-3, negatives count from the end). Defaults to all four.
         frozen_stages (int): -1 freezes nothing; k >= 0 freezes the stem and
             stages ``0..k-1`` (parameters and train/eval mode). ``0`` thus
             freezes only the stem. Defaults to -1.
-        norm_eval (bool): Keep batch-norm layers in eval mode during training
-            (no effect on the GroupNorm/LayerNorm of these families).
-            Defaults to False.
+        norm_eval (bool): Keep batch-norm layers in eval mode during
+            training. Defaults to False.
         drop_path_rate (float): Stochastic depth, rising linearly from 0 in
             the first block to this value in the last. Defaults to 0.
-        layer_scale_init_value (float | list | None): Overrides the arch's
-            layer-scale initial value(s). None disables layer scale.
-        res_scale_init_value (float | list | None): Overrides the arch's
-            res-scale initial value(s). None disables res scale.
+        layer_scale_init_value (float | list | None): Sets every block's
+            ``layer_scale_init_value`` (one value, or one per stage); None
+            disables layer scale. Defaults to the arch's.
+        res_scale_init_value (float | list | None): Likewise for
+            ``res_scale_init_value``. Defaults to the arch's.
         out_norm_cfg (dict | None): Norm applied to each returned stage
-            output (one per output, ``norm{i}``). Defaults to the family's
-            (GroupNorm1 for PoolFormer v1, as the official dense model;
-            channel LayerNorm for the others). None returns raw stage
-            outputs.
+            output (one per output, ``norm{i}``). Defaults to the arch's
+            ``out_norm``; None returns raw stage outputs.
         gap_before_out_norm (bool): Average each returned stage over H and
-            W before its output norm, returning ``(B, C)`` vectors: the
-            classification head of the MetaFormer baselines (norm after
-            pooling). Defaults to False.
+            W before its output norm, returning ``(B, C)`` vectors (the
+            classifiers of the MetaFormer baselines). Defaults to False.
         with_cp (bool): Activation checkpointing per block (less memory,
             same results). Defaults to False.
-        impl (str): ``'fast'`` (default): the channels-last implementation.
-            ``'reference'``: the official implementations' op sequence
-            (``mmmeta.models.reference``), kept as the baseline of the
-            benchmarks and the tests.
+        impl (str): ``'fast'`` (default), or ``'reference'``: the official
+            implementation's op sequence on the same weights, for families
+            that have one (``reference_impl``), as the baseline of the
+            benchmarks and tests.
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
             checkpoint=path_or_url, prefix=None)`` loads any supported
             checkpoint layout strictly (see ``load_pretrained``).
     """
 
+    #: Named variants: name -> arch dict.
     arch_zoo: Dict[str, dict] = {}
+    #: The arch used when ``arch`` is not given.
+    default_arch: Optional[str] = None
+    #: Settings shared by the family's variants.
     arch_defaults: dict = {}
+    #: What every arch gets unless it or the family says otherwise.
+    CORE_ARCH_DEFAULTS = dict(
+        stem=dict(type='Stem'),
+        downsample=dict(type='Downsampling'),
+        block=dict(type='MetaFormerBlock'),
+        stage_norm=None,
+        out_norm=None)
     REQUIRED_ARCH_KEYS = ('depths', 'dims')
-    ARCH_KEYS = ('depths', 'dims', 'token_mixers', 'mlp', 'norm_cfg',
-                 'stem_norm_cfg', 'downsample_norm_cfg',
-                 'downsample_post_norm_cfg', 'stage_norm_cfg',
-                 'layer_scale_init_value', 'res_scale_init_value',
-                 'out_norm_cfg', 'stem', 'downsample')
-    #: Settings every family may leave out.
-    CORE_DEFAULTS = dict(downsample_post_norm_cfg=None, stage_norm_cfg=None)
+    #: Registered checkpoint layouts this family loads (see
+    #: ``mmmeta.models.utils.layouts``), tried in order.
+    checkpoint_layouts: Tuple[str, ...] = ('mmmeta', )
+    #: Module with ``reference_forward(model, x)``: the official op
+    #: sequence, imported only when ``impl='reference'`` is asked for.
+    reference_impl: Optional[str] = None
+    #: Initialisation of fresh convolutions: ``'trunc_normal'`` (std 0.02,
+    #: as linears) or ``'fan_out'`` (He normal over the fan-out).
+    conv_init = 'trunc_normal'
     #: Smallest input side, and why.
     min_input_size = 32
     min_input_reason = 'one token at stride 32'
-    #: Values of ``impl`` the family offers.
-    impls = ('fast', 'reference')
     out_strides_all = (4, 8, 16, 32)
 
     def __init__(self,
-                 arch: Union[str, dict] = 's12',
+                 arch: Union[str, dict, None] = None,
                  in_channels: int = 3,
                  out_indices: Union[Sequence[int], int] = (0, 1, 2, 3),
                  frozen_stages: int = -1,
@@ -270,84 +196,56 @@ class MetaFormer(BaseModule):
                  init_cfg: Optional[Union[dict, List[dict]]] = None):
         super().__init__(init_cfg=init_cfg)
         settings = self.resolve_arch(arch)
-        if layer_scale_init_value is not _DEFAULT:
-            settings['layer_scale_init_value'] = layer_scale_init_value
-        if res_scale_init_value is not _DEFAULT:
-            settings['res_scale_init_value'] = res_scale_init_value
         if out_norm_cfg is not _DEFAULT:
-            settings['out_norm_cfg'] = out_norm_cfg
+            settings['out_norm'] = out_norm_cfg
+        blocks = self._block_configs(settings, layer_scale_init_value,
+                                     res_scale_init_value)
         self.arch_settings = settings
-
-        depths, dims = settings['depths'], settings['dims']
-        self.depths, self.dims = list(depths), list(dims)
+        self.depths, self.dims = list(settings['depths']), list(
+            settings['dims'])
         self.in_channels = in_channels
         self.out_indices = self._normalize_out_indices(out_indices)
-        if not -1 <= frozen_stages <= 4:
+        if not -1 <= frozen_stages <= NUM_STAGES:
             raise ValueError(f'frozen_stages must be in [-1, 4], got '
                              f'{frozen_stages}')
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
         self.gap_before_out_norm = gap_before_out_norm
-        if impl not in self.impls:
-            raise ValueError(f'impl of {type(self).__name__} must be one of '
-                             f'{self.impls}, got {impl!r}')
-        self.impl = impl
+        self.impl = self._check_impl(impl)
 
-        mixers = _per_stage(settings['token_mixers'], 'token_mixers')
-        mlps = _per_stage(settings['mlp'], 'mlp')
-        layer_scales = _per_stage(settings['layer_scale_init_value'],
-                                  'layer_scale_init_value')
-        res_scales = _per_stage(settings['res_scale_init_value'],
-                                'res_scale_init_value')
-        total = sum(depths)
-        rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]
-
-        if 'type' in settings['stem']:  # a family's own stem module
-            self.stem = build_module(settings['stem'], in_channels, dims[0])
-        else:
-            self.stem = Stem(in_channels, dims[0],
-                             norm_cfg=settings['stem_norm_cfg'],
-                             **settings['stem'])
-        stages, first = [], 0
-        for i, (depth, dim) in enumerate(zip(depths, dims)):
-            if i == 0:
-                downsample = nn.Identity()
-            elif 'type' in settings['downsample']:
-                downsample = build_module(settings['downsample'],
-                                          dims[i - 1], dim)
-            else:
-                downsample = Downsampling(
-                    dims[i - 1], dim,
-                    norm_cfg=settings['downsample_norm_cfg'],
-                    post_norm_cfg=settings['downsample_post_norm_cfg'],
-                    **settings['downsample'])
-            blocks = [
-                MetaFormerBlock(
-                    dim, copy.deepcopy(mixers[i]), mlps[i],
-                    settings['norm_cfg'], drop_path=rates[first + j],
-                    layer_scale_init_value=layer_scales[i],
-                    res_scale_init_value=res_scales[i])
-                for j in range(depth)
-            ]
-            stage_norm = build_module(settings['stage_norm_cfg'], dim)
-            stages.append(MetaFormerStage(downsample, blocks, stage_norm))
-            first += depth
-        self.stages = nn.ModuleList(stages)
-
+        self.stem = build_module(settings['stem'], in_channels,
+                                 self.dims[0])
+        rates = self._drop_path_rates(drop_path_rate)
+        self.stages = nn.ModuleList(
+            self._build_stage(i, settings, blocks[i], rates[i])
+            for i in range(NUM_STAGES))
+        out_norms = per_stage(settings['out_norm'], 'out_norm')
         for i in self.out_indices:
-            norm = build_module(settings['out_norm_cfg'], dims[i])
-            self.add_module(f'norm{i}', norm or nn.Identity())
+            self.add_module(f'norm{i}', build_norm(out_norms[i],
+                                                   self.dims[i]))
 
         self.with_cp = with_cp
-        self._init_fresh_weights()
+        self.init_fresh_weights()
         self._freeze_stages()
         self._register_load_state_dict_pre_hook(self._convert_on_load)
 
     # ------------------------------------------------------------ settings
     @classmethod
-    def resolve_arch(cls, arch: Union[str, dict]) -> dict:
-        """Full settings of an arch name or custom arch dict."""
+    def arch_keys(cls) -> Tuple[str, ...]:
+        """Every key an arch dict may set."""
+        return cls.REQUIRED_ARCH_KEYS + tuple(cls.CORE_ARCH_DEFAULTS)
+
+    @classmethod
+    def resolve_arch(cls, arch: Union[str, dict, None]) -> dict:
+        """Full settings of an arch name or arch dict (a deep copy)."""
+        if arch is None:
+            arch = cls.default_arch
+            if arch is None:
+                raise ValueError(
+                    f'{cls.__name__} has no named archs: pass arch=dict('
+                    f'depths=[...], dims=[...], block=dict(type=...)) with '
+                    f'the keys {list(cls.arch_keys())}.')
         if isinstance(arch, str):
             key = arch.lower()
             if key not in cls.arch_zoo:
@@ -361,43 +259,109 @@ class MetaFormer(BaseModule):
         missing = [k for k in cls.REQUIRED_ARCH_KEYS if k not in arch]
         if missing:
             optional = [
-                k for k in cls.ARCH_KEYS if k not in cls.REQUIRED_ARCH_KEYS
+                k for k in cls.arch_keys() if k not in cls.REQUIRED_ARCH_KEYS
             ]
             raise KeyError(
                 f'Custom arch for {cls.__name__} misses {missing}: it needs '
                 f'{list(cls.REQUIRED_ARCH_KEYS)} and may set {optional}; '
                 f'named archs are {sorted(cls.arch_zoo)}.')
-        unknown = [k for k in arch if k not in cls.ARCH_KEYS]
+        unknown = [k for k in arch if k not in cls.arch_keys()]
         if unknown:
             raise KeyError(f'Unknown arch keys {unknown} for {cls.__name__}; '
-                           f'valid keys are {list(cls.ARCH_KEYS)}.')
+                           f'valid keys are {list(cls.arch_keys())}.')
         settings = copy.deepcopy({
-            **cls.CORE_DEFAULTS,
+            **cls.CORE_ARCH_DEFAULTS,
             **cls.arch_defaults,
             **arch
         })
-        unset = [k for k in cls.ARCH_KEYS if k not in settings]
-        if unset:
-            raise KeyError(f'{cls.__name__} arch sets no {unset} and the '
-                           f'family has no default for them.')
         for key in ('depths', 'dims'):
-            if len(settings[key]) != 4:
+            if len(settings[key]) != NUM_STAGES:
                 raise ValueError(f'{key} must have 4 entries, got '
                                  f'{settings[key]!r}')
         return settings
+
+    def _block_configs(self, settings: dict, layer_scale,
+                       res_scale) -> List[List[dict]]:
+        """One config per block of every stage, with the constructor's
+        scale overrides applied to each."""
+        overrides = {}
+        if layer_scale is not _DEFAULT:
+            overrides['layer_scale_init_value'] = per_stage(
+                layer_scale, 'layer_scale_init_value')
+        if res_scale is not _DEFAULT:
+            overrides['res_scale_init_value'] = per_stage(
+                res_scale, 'res_scale_init_value')
+        stages = []
+        for i, entry in enumerate(per_stage(settings['block'], 'block')):
+            depth = settings['depths'][i]
+            if isinstance(entry, dict):
+                configs = [copy.deepcopy(entry) for _ in range(depth)]
+            elif isinstance(entry, (list, tuple)) and len(entry) == depth:
+                configs = [copy.deepcopy(c) for c in entry]
+            else:
+                raise ValueError(
+                    f'{type(self).__name__}: block of stage {i} must be one '
+                    f'config dict or a list of {depth} (its depth), got '
+                    f'{entry!r}')
+            for config in configs:
+                if not isinstance(config, dict) or 'type' not in config:
+                    raise TypeError(f'block configs need a "type", got '
+                                    f'{config!r} in stage {i}')
+                for key, values in overrides.items():
+                    config[key] = values[i]
+            stages.append(configs)
+        return stages
+
+    def _drop_path_rates(self, drop_path_rate: float) -> List[List[float]]:
+        total = sum(self.depths)
+        rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]
+        per_block, first = [], 0
+        for depth in self.depths:
+            per_block.append(rates[first:first + depth])
+            first += depth
+        return per_block
+
+    def _build_stage(self, index: int, settings: dict, blocks: List[dict],
+                     rates: List[float]) -> MetaFormerStage:
+        dim = self.dims[index]
+        if index == 0:
+            downsample = nn.Identity()
+        else:
+            cfg = per_stage(settings['downsample'], 'downsample')[index]
+            downsample = build_module(cfg, self.dims[index - 1], dim)
+        built = [
+            build_module(cfg, dim, drop_path=rate)
+            for cfg, rate in zip(blocks, rates)
+        ]
+        norm = build_norm(
+            per_stage(settings['stage_norm'], 'stage_norm')[index], dim)
+        return MetaFormerStage(downsample, built, norm)
 
     def _normalize_out_indices(self, out_indices) -> Tuple[int, ...]:
         if isinstance(out_indices, int):
             out_indices = [out_indices]
         result = []
         for index in out_indices:
-            if not -4 <= index < 4:
+            if not -NUM_STAGES <= index < NUM_STAGES:
                 raise ValueError(f'out_indices entries must be stage indices '
                                  f'in [-4, 3], got {index}')
-            result.append(index % 4)
+            result.append(index % NUM_STAGES)
         if len(set(result)) != len(result):
             raise ValueError(f'out_indices has duplicates: {out_indices}')
         return tuple(sorted(result))
+
+    def _check_impl(self, impl: str) -> str:
+        if impl == 'fast':
+            return impl
+        if impl != 'reference':
+            raise ValueError(f"impl must be 'fast' or 'reference', got "
+                             f'{impl!r}')
+        if self.reference_impl is None:
+            raise ValueError(
+                f"{type(self).__name__} has no reference implementation; "
+                f"use impl='fast' (the official op sequences exist for "
+                f'PoolFormer and the MetaFormer baselines).')
+        return impl
 
     @property
     def out_channels(self) -> List[int]:
@@ -420,12 +384,21 @@ class MetaFormer(BaseModule):
             stage.with_cp = self._with_cp
 
     # ------------------------------------------------------------- weights
-    def _init_fresh_weights(self) -> None:
+    def init_fresh_weights(self) -> None:
+        """Initialise linears (truncated normal, std 0.02) and convolutions
+        (``conv_init``) of a model without pretrained weights."""
         for m in self.modules():
-            if isinstance(m, (nn.Linear, nn.Conv2d)):
+            if isinstance(m, nn.Linear) or (isinstance(m, nn.Conv2d) and
+                                            self.conv_init == 'trunc_normal'):
                 nn.init.trunc_normal_(m.weight, std=0.02)
-                if m.bias is not None:
-                    nn.init.zeros_(m.bias)
+            elif isinstance(m, nn.Conv2d):  # 'fan_out'
+                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
+                    m.out_channels // m.groups
+                nn.init.normal_(m.weight, 0, (2.0 / fan_out)**0.5)
+            else:
+                continue
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
 
     def init_weights(self) -> None:
         """Load ``init_cfg`` 's pretrained checkpoint strictly, if any."""
@@ -439,9 +412,10 @@ class MetaFormer(BaseModule):
 
     def convert_checkpoint(self, state_dict: Dict[str, torch.Tensor]
                            ) -> Dict[str, torch.Tensor]:
-        """Rename an official/mmpretrain/timm state dict to mmmeta names."""
-        from ..utils.ckpt_convert import convert_metaformer
-        return convert_metaformer(state_dict)
+        """Rename a checkpoint in one of ``checkpoint_layouts`` to mmmeta
+        names."""
+        return convert_checkpoint(state_dict, self.checkpoint_layouts,
+                                  type(self).__name__)
 
     def _convert_on_load(self, state_dict, prefix, *args) -> None:
         """``load_state_dict`` hook: rename an official layout found under
@@ -455,14 +429,15 @@ class MetaFormer(BaseModule):
             return
         try:
             converted = self.convert_checkpoint(local)
-        except ValueError:
+        except CheckpointError:
             return  # not a layout we know: let load_state_dict report it
         for key in keys:
             del state_dict[key]
         state_dict.update({prefix + k: v for k, v in converted.items()})
 
     def optional_checkpoint_keys(self) -> List[str]:
-        """Keys a pretrained checkpoint may lack: the new output norms."""
+        """Keys a pretrained checkpoint may lack: the output norms (new
+        layers of the dense model)."""
         return [
             k for k in self.state_dict()
             if any(k.startswith(f'norm{i}.') for i in self.out_indices)
@@ -495,14 +470,14 @@ class MetaFormer(BaseModule):
 
         Returns:
             tuple[Tensor]: For each index in ``out_indices``, an NCHW map of
-            ``dims[i]`` channels and spatial size ``ceil(H0 / 2**i)`` where
-            ``H0 = (H - 3) // 4 + 1`` (likewise for W); a ``(B, dims[i])``
-            vector with ``gap_before_out_norm``.
+            ``dims[i]`` channels at stride ``4 * 2**i`` (sizes: see the
+            family's stem and downsampling); a ``(B, dims[i])`` vector with
+            ``gap_before_out_norm``.
         """
         self.check_input(x)
         if self.impl == 'reference':
-            from ..reference import reference_forward
-            return reference_forward(self, x)
+            module = importlib.import_module(self.reference_impl)
+            return module.reference_forward(self, x)
         x = self.stem(x)
         outs = []
         last = self.out_indices[-1]
@@ -520,18 +495,14 @@ class MetaFormer(BaseModule):
 
     # ------------------------------------------------------------- deploy
     def switch_to_deploy(self) -> 'MetaFormer':
-        """Re-parameterise for inference, in place: every part that can fold
-        its BatchNorms, parallel branches and layer scales into plain
-        convolutions does so (FFNet); the outputs stay the same (up to
-        float rounding) and the model can no longer be trained. Families
-        without such parts are left unchanged."""
+        """Re-parameterise for inference, in place (see
+        ``mmmeta.models.layers.reparam``): BatchNorms and parallel branches
+        fold into convolutions, pre-norm affines and layer scales into the
+        mixers' projections. Outputs stay the same up to float rounding; the
+        model is for inference only afterwards."""
+        for part in [self.stem, *self.stages]:
+            switch_to_deploy(part)
         self.eval()
-        parts = [self.stem]
-        for stage in self.stages:
-            parts += [stage.downsample, *stage.blocks]
-        for part in parts:
-            if hasattr(part, 'switch_to_deploy'):
-                part.switch_to_deploy()
         return self
 
     # ------------------------------------------------------------- training

@@ -1,3 +1,4 @@
+"""Reading checkpoints safely and converting their key layouts."""
 from .checkpoint import (
                          CheckpointError,
                          extract_state_dict,
@@ -5,10 +6,19 @@ from .checkpoint import (
                          load_pretrained,
                          read_checkpoint,
 )
-from .ckpt_convert import convert_metaformer, detect_metaformer_layout
+from .layouts import (
+                         LAYOUTS,
+                         CheckpointLayout,
+                         convert_any,
+                         convert_checkpoint,
+                         detect_layout,
+                         register_layout,
+                         to_mmpretrain_classifier,
+)
 
 __all__ = [
     'CheckpointError', 'read_checkpoint', 'extract_state_dict',
-    'fit_state_dict', 'load_pretrained', 'convert_metaformer',
-    'detect_metaformer_layout'
+    'fit_state_dict', 'load_pretrained', 'LAYOUTS', 'CheckpointLayout',
+    'convert_any', 'convert_checkpoint', 'detect_layout', 'register_layout',
+    'to_mmpretrain_classifier'
 ]

@@ -1,0 +1,10 @@
+# ImageNet-1k classifier of RandFormer-S36: randformer_s12_in1k.py with this size.
+# Published: top-1 79.5 (sail-sg/metaformer README).
+_base_ = ['./randformer_s12_in1k.py']
+
+published_results = dict(top1=79.5, source='sail-sg/metaformer README')
+checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/randformer/randformer_s36.pth'  # noqa
+
+model = dict(
+    backbone=dict(arch='s36', drop_path_rate=0.2),
+    head=dict(in_channels=512))

@@ -1,0 +1,17 @@
+# Semantic FPN + PoolFormerV2-M48, ADE20K 512x512, 40k iterations, 8 GPUs x 4.
+# fpn_poolformerv2_s12_ade20k.py with a larger backbone,
+# its ImageNet-1k weights from sail-sg/metaformer, and drop path as its
+# ImageNet recipe sets it for this size.
+# Published: none (no paper reports this combination).
+_base_ = ['./fpn_poolformerv2_s12_ade20k.py']
+
+published_results = dict(
+    mIoU=None, source='no published result')
+checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_m48.pth'  # noqa
+
+model = dict(
+    backbone=dict(
+        arch='m48',
+        drop_path_rate=0.4,
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+    neck=dict(in_channels=[96, 192, 384, 768]))

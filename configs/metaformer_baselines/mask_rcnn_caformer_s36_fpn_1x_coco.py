@@ -1,0 +1,17 @@
+# Mask R-CNN + CAFormer-S36, COCO 1x (12 epochs), 8 GPUs x 2 images.
+# mask_rcnn_caformer_s18_fpn_1x_coco.py with a larger backbone,
+# its ImageNet-1k weights from sail-sg/metaformer, and drop path as its
+# ImageNet recipe sets it for this size.
+# Published: none (no paper reports this combination).
+_base_ = ['./mask_rcnn_caformer_s18_fpn_1x_coco.py']
+
+published_results = dict(
+    bbox_mAP=None, segm_mAP=None,
+    source='no published result')
+checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s36.pth'  # noqa
+
+model = dict(
+    backbone=dict(
+        arch='s36',
+        drop_path_rate=0.3,
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))

@@ -1,0 +1,12 @@
+"""TransNeXt.
+
+Shi, "TransNeXt: Robust Foveal Visual Perception for Vision Transformers",
+CVPR 2024. Official code (Apache-2.0): https://github.com/DaiShiResearch/TransNeXt
+"""
+from . import converter  # noqa: F401  (registers the checkpoint layout)
+from .backbone import TransNeXt
+from .layers import AggregatedAttention, ConvolutionalGLU, CosineAttention
+
+__all__ = [
+    'TransNeXt', 'AggregatedAttention', 'CosineAttention', 'ConvolutionalGLU'
+]

@@ -1,0 +1,58 @@
+"""Activations of the MetaFormer families."""
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ...registry import MODELS
+
+
+@MODELS.register_module()
+class StarReLU(nn.Module):
+    """StarReLU: ``s * relu(x) ** 2 + b`` with learnable scalars s and b.
+
+    Args:
+        scale_value (float): Initial s. Defaults to 1.0.
+        bias_value (float): Initial b. Defaults to 0.0.
+        scale_learnable (bool): Whether s is trained. Defaults to True.
+        bias_learnable (bool): Whether b is trained. Defaults to True.
+    """
+
+    def __init__(self, scale_value: float = 1.0, bias_value: float = 0.0,
+                 scale_learnable: bool = True, bias_learnable: bool = True):
+        super().__init__()
+        self.scale = nn.Parameter(torch.full((1, ), float(scale_value)),
+                                  requires_grad=scale_learnable)
+        self.bias = nn.Parameter(torch.full((1, ), float(bias_value)),
+                                 requires_grad=bias_learnable)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.addcmul(self.bias, self.scale, F.relu(x).square())
+
+
+@MODELS.register_module()
+class SquaredReLU(nn.Module):
+    """``relu(x) ** 2`` (Primer), used by the MetaFormer MLP classifier
+    head."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.relu(x).square()
+
+
+MODELS.register_module('GELU', module=nn.GELU)
+MODELS.register_module('ReLU', module=nn.ReLU)
+MODELS.register_module('Hardswish', module=nn.Hardswish)
+
+
+def gelu(x: torch.Tensor, approximate: str = 'none') -> torch.Tensor:
+    """GELU; at inference (no autograd) in place, saving an allocation the
+    size of ``x``, which must then be a temporary."""
+    if torch.is_grad_enabled():
+        return F.gelu(x, approximate=approximate)
+    return torch.ops.aten.gelu_(x, approximate=approximate)
+
+
+def apply_activation(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    """``act(x)``, with GELU in place at inference (``x`` a temporary)."""
+    if isinstance(act, nn.GELU):
+        return gelu(x, act.approximate)
+    return act(x)

@@ -1,0 +1,66 @@
+"""Patch embedding (stem) and downsampling of the MetaFormer core."""
+from typing import Optional
+
+import torch
+from torch import nn
+
+from ...registry import MODELS
+from .layout import nchw_view, nhwc_view
+from .norms import build_norm
+
+
+@MODELS.register_module()
+class Stem(nn.Module):
+    """Patch embedding: an NCHW image to a ``(B, H/s, W/s, C)`` token map.
+
+    Args:
+        in_channels (int): Image channels.
+        out_channels (int): Token channels.
+        kernel_size, stride, padding (int): Convolution geometry.
+            Defaults to 7, 4, 2 (PoolFormer).
+        norm_cfg (dict, optional): Norm after the convolution.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: int = 7, stride: int = 4, padding: int = 2,
+                 norm_cfg: Optional[dict] = None):
+        super().__init__()
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
+                              padding)
+        self.norm = build_norm(norm_cfg, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # A channels-last input makes the convolution write channels-last,
+        # so the NHWC view below is contiguous at no cost.
+        x = self.conv(x.contiguous(memory_format=torch.channels_last))
+        return self.norm(nhwc_view(x))
+
+
+@MODELS.register_module()
+class Downsampling(nn.Module):
+    """Optional pre-norm, a strided convolution and an optional post-norm,
+    on ``(B, H, W, C)`` maps.
+
+    Args:
+        in_channels (int): Input channels.
+        out_channels (int): Output channels.
+        kernel_size, stride, padding (int): Convolution geometry.
+            Defaults to 3, 2, 1.
+        norm_cfg (dict, optional): Norm before the convolution (MetaFormer
+            baselines).
+        post_norm_cfg (dict, optional): Norm after the convolution
+            (TransNeXt's overlapping patch embedding).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int,
+                 kernel_size: int = 3, stride: int = 2, padding: int = 1,
+                 norm_cfg: Optional[dict] = None,
+                 post_norm_cfg: Optional[dict] = None):
+        super().__init__()
+        self.norm = build_norm(norm_cfg, in_channels)
+        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
+                              padding)
+        self.post_norm = build_norm(post_norm_cfg, out_channels)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.post_norm(nhwc_view(self.conv(nchw_view(self.norm(x)))))

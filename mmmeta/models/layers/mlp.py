@@ -1,0 +1,108 @@
+"""The channel MLP of the MetaFormer block, with deploy folding."""
+from typing import Optional
+
+import torch
+from torch import nn
+
+from ...registry import MODELS, build_module
+from .activations import apply_activation
+from .norms import take_affine
+from .reparam import Reparameterizable
+
+
+def fold_affine_into_linear(linear: nn.Linear, weight: torch.Tensor,
+                            bias: Optional[torch.Tensor]) -> nn.Linear:
+    """The linear layer equal to ``linear(x * weight + bias)``.
+
+    Returns a new ``nn.Linear`` when a bias has to be added, else ``linear``
+    itself, updated in place.
+    """
+    with torch.no_grad():
+        new_bias = None
+        if bias is not None:
+            new_bias = linear.weight @ bias
+            if linear.bias is not None:
+                new_bias += linear.bias
+        linear.weight.mul_(weight)
+        if new_bias is None:
+            return linear
+        if linear.bias is None:
+            folded = nn.Linear(linear.in_features, linear.out_features,
+                               bias=True).to(linear.weight)
+            folded.weight.copy_(linear.weight)
+            folded.bias.copy_(new_bias)
+            return folded
+        linear.bias.copy_(new_bias)
+        return linear
+
+
+def scale_linear_output(linear: nn.Linear, scale: torch.Tensor) -> None:
+    """Multiply the outputs of ``linear`` by ``scale`` (per channel)."""
+    with torch.no_grad():
+        linear.weight.mul_(scale[:, None])
+        if linear.bias is not None:
+            linear.bias.mul_(scale)
+
+
+def linear_add_to(skip: torch.Tensor, hidden: torch.Tensor,
+                  weight: torch.Tensor,
+                  bias: Optional[torch.Tensor]) -> torch.Tensor:
+    """``skip + linear(hidden)`` on channels-last maps, the addition fused
+    into the matrix product (no autograd; ``weight`` is ``(out, in)``)."""
+    out = torch.addmm(skip.reshape(-1, skip.shape[-1]),
+                      hidden.reshape(-1, hidden.shape[-1]), weight.t())
+    if bias is not None:
+        out += bias
+    return out.view(skip.shape)
+
+
+@MODELS.register_module()
+class Mlp(Reparameterizable):
+    """Channel MLP: ``fc1 -> act -> drop -> fc2 -> drop``.
+
+    Deploy: the affine transform of the norm in front folds into ``fc1``,
+    the layer scale behind into ``fc2``, and the residual addition into
+    ``fc2``'s matrix product.
+
+    Args:
+        dim (int): Input and output channels.
+        mlp_ratio (float): Hidden channels as a multiple of ``dim``.
+            Defaults to 4.
+        act_cfg (dict): Activation. Defaults to ``dict(type='StarReLU')``.
+        bias (bool): Whether the two projections have biases.
+            Defaults to False.
+        drop (float): Dropout rate. Defaults to 0.
+    """
+
+    def __init__(self, dim: int, mlp_ratio: float = 4,
+                 act_cfg: Optional[dict] = None, bias: bool = False,
+                 drop: float = 0.0):
+        super().__init__()
+        hidden = int(mlp_ratio * dim)
+        self.fc1 = nn.Linear(dim, hidden, bias=bias)
+        self.act = build_module(act_cfg or dict(type='StarReLU'))
+        self.drop1 = nn.Dropout(drop)
+        self.fc2 = nn.Linear(hidden, dim, bias=bias)
+        self.drop2 = nn.Dropout(drop)
+
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop1(apply_activation(self.act, self.fc1(x)))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.drop2(self.fc2(self.hidden(x)))
+
+    def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
+        weight, bias = take_affine(norm)
+        if weight is not None:
+            self.fc1 = fold_affine_into_linear(self.fc1, weight, bias)
+        return norm
+
+    def absorb_output_scale(self, scale: torch.Tensor) -> bool:
+        scale_linear_output(self.fc2, scale)
+        return True
+
+    def add_to(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if torch.is_grad_enabled() or self.training:
+            return skip + self(x)
+        return linear_add_to(skip, self.hidden(x), self.fc2.weight,
+                             self.fc2.bias)

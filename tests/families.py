@@ -1,0 +1,152 @@
+"""The table of families that drives the shared contract tests
+(``test_contracts.py``), after timm's ``tests/test_models.py`` habit: a new
+family adds one entry here and gets every contract test.
+
+Not a test module: test modules import it, never each other.
+"""
+from dataclasses import dataclass, field
+from typing import Dict, Optional, Tuple, Union
+
+from mmmeta.models import (
+    CAFormer,
+    ConvFormer,
+    FFNet,
+    IdentityFormer,
+    PoolFormer,
+    PoolFormerV2,
+    RandFormer,
+    TransNeXt,
+)
+
+
+@dataclass(frozen=True)
+class Family:
+    cls: type
+    #: Every named arch, with its published parameter count: an exact int,
+    #: or millions rounded to two decimals (a float). ``count_options``
+    #: says how the count is taken.
+    params: Dict[str, Union[int, float]]
+    #: Fixtures (tests/data/official) with the official implementation's
+    #: outputs for this family.
+    fixtures: Tuple[str, ...] = ()
+    #: Constructor options every test uses (e.g. a small position-bias
+    #: grid for TransNeXt).
+    options: dict = field(default_factory=dict)
+    #: Options of the parameter count (published counts of the MetaFormer
+    #: baselines exclude the output norms).
+    count_options: dict = field(default_factory=dict)
+    #: Smallest input side the family accepts.
+    min_input: int = 32
+    #: Whether ``impl='reference'`` (the official op sequence) exists.
+    has_reference: bool = False
+    #: Whether the family has BatchNorm (``norm_eval`` has an effect).
+    has_batch_norm: bool = False
+    #: Whether the 7x7 stride-4 stem pads by 2 (sail-sg), giving
+    #: ``(H - 3) // 4 + 1`` rows; the other stems give ``ceil(H / 4)``.
+    stem_pads_2: bool = False
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    @property
+    def smallest(self) -> str:
+        return min(self.params, key=self.params.get)
+
+    def output_hw(self, height: int, width: int, stage: int):
+        """The documented output size of ``stage`` for an input."""
+        if self.stem_pads_2:
+            height, width = (height - 3) // 4 + 1, (width - 3) // 4 + 1
+        else:
+            height, width = -(-height // 4), -(-width // 4)
+        for _ in range(stage):
+            height, width = -(-height // 2), -(-width // 2)
+        return height, width
+
+    def build(self, arch: Optional[str] = None, **kwargs):
+        return self.cls(arch or self.smallest, **{**self.options, **kwargs})
+
+    def shallow(self, **kwargs):
+        """The smallest arch with one block per stage (every mixer kind
+        still there), for the expensive contracts."""
+        arch = dict(self.cls.arch_zoo[self.smallest], depths=[1, 1, 1, 1])
+        return self.cls(arch, **{**self.options, **kwargs})
+
+
+# Published parameter counts (upstream.md section 2): PoolFormer v1 the
+# official dense backbone (output norms included); the MetaFormer
+# baselines the sail-sg backbone without output norm and head, RandFormer
+# plus its frozen mixing matrices; TransNeXt and FFNet the official dense
+# backbones (FFNet with its four output LayerNorms; FFNet-seg, which has
+# none, measured on the official ffnet_seg class).
+_BASELINE_SMALL = {
+    's12': 11_377_688, 's24': 20_827_440, 's36': 30_277_192,
+    'm36': 55_306_632, 'm48': 72_575_520
+}
+_RANDOM_MATRICES = {
+    's12': 235_298, 's24': 470_596, 's36': 705_894, 'm36': 705_894,
+    'm48': 941_192
+}
+_NO_OUT_NORM = dict(out_norm_cfg=None)
+
+FAMILIES = (
+    Family(PoolFormer, stem_pads_2=True,
+           params={'s12': 11_403_200, 's24': 20_876_992, 's36': 30_350_784,
+                   'm36': 55_404_864, 'm48': 72_705_792},
+           fixtures=('poolformer_s12_dense_64x64',
+                     'poolformer_s12_cls_64x64'),
+           has_reference=True),
+    Family(PoolFormerV2, stem_pads_2=True, params=dict(_BASELINE_SMALL),
+           fixtures=('poolformerv2_s12_64x64', ),
+           count_options=_NO_OUT_NORM, has_reference=True),
+    Family(IdentityFormer, stem_pads_2=True, params=dict(_BASELINE_SMALL),
+           fixtures=('identityformer_s12_64x64', ),
+           count_options=_NO_OUT_NORM, has_reference=True),
+    Family(RandFormer, stem_pads_2=True,
+           params={k: v + _RANDOM_MATRICES[k]
+                   for k, v in _BASELINE_SMALL.items()},
+           count_options=_NO_OUT_NORM, has_reference=True),
+    Family(ConvFormer, stem_pads_2=True,
+           params={'s18': 23_669_704, 's36': 36_907_408, 'm36': 53_411_472,
+                   'b36': 94_439_568},
+           fixtures=('convformer_s18_64x64', ),
+           count_options=_NO_OUT_NORM, has_reference=True),
+    Family(CAFormer, stem_pads_2=True,
+           params={'s18': 23_236_912, 's36': 36_192_358, 'm36': 52_564_710,
+                   'b36': 93_310_566},
+           fixtures=('caformer_s18_64x64', ),
+           count_options=_NO_OUT_NORM, has_reference=True),
+    Family(TransNeXt,
+           params={'micro': 12.42, 'tiny': 27.68, 'small': 49.16,
+                   'base': 88.95},
+           fixtures=('transnext_tiny_224x224',
+                     'transnext_tiny_extrap_200x264'),
+           options=dict(img_size=64), min_input=29),
+    Family(FFNet,
+           params={'1': 13.14, '2': 26.50, '3': 48.05, '4': 78.85,
+                   'seg': 63.83},
+           fixtures=('ffnet_1_64x64', 'ffnet_3_96x128', 'ffnet_seg_64x96'),
+           has_batch_norm=True),
+)
+BY_NAME = {family.name: family for family in FAMILIES}
+FAMILY_IDS = [family.name for family in FAMILIES]
+ARCHS = [(family, arch) for family in FAMILIES for arch in family.params]
+ARCH_IDS = [f'{family.name}-{arch}' for family, arch in ARCHS]
+FIXTURES = [(family, fixture) for family in FAMILIES
+            for fixture in family.fixtures]
+FIXTURE_IDS = [fixture for _, fixture in FIXTURES]
+
+
+def build_for_fixture(family: Family, fixture: dict, **kwargs):
+    """The model a fixture's outputs were made with (official settings:
+    TransNeXt's bias grid and mode; MetaFormer-baselines fixtures are raw
+    stage outputs)."""
+    if family.cls is TransNeXt:
+        kwargs = dict(img_size=fixture['img_size'],
+                      pretrain_size=fixture['pretrain_size'],
+                      is_extrapolation=fixture['is_extrapolation'], **kwargs)
+    elif fixture['format'] == 'sail-metaformer':
+        kwargs = dict(out_norm_cfg=None, **kwargs)
+    elif fixture.get('out_indices'):
+        kwargs = dict(out_indices=fixture['out_indices'], **kwargs)
+    return family.cls(fixture['arch'], **kwargs)

@@ -1,0 +1,357 @@
+"""The contracts every family keeps, driven by the table in families.py:
+official outputs, deploy, the reference path, input sizes, the dense API,
+compile, loading and parameter counts."""
+import pytest
+import torch
+import torch.nn.functional as F
+from families import (
+    ARCH_IDS,
+    ARCHS,
+    FAMILIES,
+    FAMILY_IDS,
+    FIXTURE_IDS,
+    FIXTURES,
+    build_for_fixture,
+)
+from fixture_utils import (
+    fixture_input,
+    fixture_state_dict,
+    load_fixture,
+    max_relative_error,
+)
+from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
+
+from mmmeta.models.utils import CheckpointError, load_pretrained
+
+by_family = pytest.mark.parametrize('family', FAMILIES, ids=FAMILY_IDS)
+WITH_REFERENCE = [f for f in FAMILIES if f.has_reference]
+
+
+def count(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+# ---------------------------------------------------------------- numerics
+@pytest.mark.parametrize('family,name', FIXTURES, ids=FIXTURE_IDS)
+def test_matches_official_outputs(tmp_path, family, name):
+    """Every output equals the official implementation's, from an
+    official-layout file loaded through ``init_cfg``; ``switch_to_deploy``
+    keeps it so."""
+    fixture = load_fixture(name)
+    path = tmp_path / 'official.pth'
+    torch.save({'state_dict': fixture_state_dict(fixture['keys'])}, path)
+    model = build_for_fixture(
+        family, fixture,
+        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+    model.init_weights()
+    model.eval()
+    x = fixture_input(fixture['batch'], *fixture['input_hw'])
+    with torch.no_grad():
+        outs = model(x)
+        deployed = model.switch_to_deploy()(x)
+    assert len(outs) == len(fixture['outputs'])
+    for out, dep, ref in zip(outs, deployed, fixture['outputs']):
+        assert out.shape == ref.shape
+        assert max_relative_error(out, ref) <= 5e-4
+        assert max_relative_error(dep, ref) <= 5e-4
+
+
+def test_the_equivalence_test_detects_a_wrong_weight():
+    """The fixture comparison is sensitive: one weight 10% off fails it."""
+    family = FAMILIES[0]
+    fixture = load_fixture(family.fixtures[0])
+    model = build_for_fixture(family, fixture).eval()
+    state = model.convert_checkpoint(fixture_state_dict(fixture['keys']))
+    model.load_state_dict(state, strict=False)
+    with torch.no_grad():
+        model.stages[2].blocks[3].mlp.fc2.weight.mul_(1.1)
+        outs = model(fixture_input(2, *fixture['input_hw']))
+    assert max_relative_error(outs[2], fixture['outputs'][2]) > 5e-4
+
+
+@by_family
+def test_deploy_keeps_outputs(family):
+    """``switch_to_deploy`` folds norms, branches and scales; outputs stay
+    within 1e-5, with trained-looking statistics and scales."""
+    torch.manual_seed(0)
+    model = family.build(layer_scale_init_value=0.5) \
+        if family.name != 'TransNeXt' else family.build()
+    with torch.no_grad():  # nontrivial norm affines, BN statistics, scales
+        for name, p in model.named_parameters():
+            if p.dim() == 1 and 'norm' in name or name.endswith(
+                    ('bn.weight', 'bn.bias', '.scale')):
+                p.uniform_(0.5, 1.5)
+        for m in model.modules():
+            if isinstance(m, _BatchNorm):
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 2.0)
+    model.eval()
+    x = torch.randn(1, 3, 70, 90)
+    with torch.no_grad():
+        before = model(x)
+        after = model.switch_to_deploy()(x)
+    for a, b in zip(after, before):
+        assert max_relative_error(a, b) <= 1e-5
+    if family.has_batch_norm:
+        assert not any(isinstance(m, _BatchNorm) for m in model.modules())
+
+
+@pytest.mark.parametrize('family', WITH_REFERENCE,
+                         ids=[f.name for f in WITH_REFERENCE])
+def test_fast_path_equals_reference(family):
+    """The fast path equals the official op sequence (``impl='reference'``)
+    to 1e-5 relative; with the fixtures' weights (every scale about 1, so
+    every block adds its rounding) to 1e-4, the order-of-operations spread
+    the fixtures' README reports between independent implementations."""
+    torch.manual_seed(0)
+    model = family.build().eval()
+    x = torch.randn(2, 3, 97, 131)
+    cases = [(model, 1e-5)]
+    if family.fixtures:
+        fixture = load_fixture(family.fixtures[0])
+        loaded = build_for_fixture(family, fixture).eval()
+        loaded.load_state_dict(loaded.convert_checkpoint(
+            fixture_state_dict(fixture['keys'])), strict=False)
+        cases.append((loaded, 1e-4))
+    for model, tolerance in cases:
+        with torch.no_grad():
+            fast = model(x)
+            model.impl = 'reference'
+            reference = model(x)
+        for a, b in zip(fast, reference):
+            assert a.shape == b.shape
+            assert max_relative_error(a, b) <= tolerance
+
+
+@pytest.mark.parametrize(
+    'family', [f for f in FAMILIES if not f.has_reference],
+    ids=[f.name for f in FAMILIES if not f.has_reference])
+def test_reference_is_refused_where_there_is_none(family):
+    with pytest.raises(ValueError, match='no reference implementation'):
+        family.build(impl='reference')
+
+
+@by_family
+def test_bfloat16_close_to_float32(family):
+    """bfloat16 through a bfloat16 model and through autocast: cosine
+    >= 0.999 to float32 for every output (random initialisation)."""
+    torch.manual_seed(0)
+    model = family.shallow().eval()
+    x = torch.randn(1, 3, 96, 128)
+    with torch.no_grad():
+        reference = model(x)
+        with torch.autocast('cpu', torch.bfloat16):
+            autocast = model(x)
+        half = model.to(torch.bfloat16)(x.to(torch.bfloat16))
+    for ref, a, h in zip(reference, autocast, half):
+        assert h.dtype == torch.bfloat16
+        for out in (a, h):
+            assert F.cosine_similarity(ref.flatten(), out.float().flatten(),
+                                       dim=0) >= 0.999
+
+
+# ------------------------------------------------------------------ inputs
+@by_family
+def test_odd_input_sizes(family):
+    model = family.build().eval()
+    sizes = [(97, 129), (67, 67), (family.min_input, 45)]
+    for hw in sizes:
+        with torch.no_grad():
+            outs = model(torch.randn(1, 3, *hw))
+        for i, out in enumerate(outs):
+            assert out.shape == (1, model.dims[i], *family.output_hw(*hw, i))
+            assert torch.isfinite(out).all()
+    assert model.out_strides == [4, 8, 16, 32]
+
+
+@by_family
+def test_too_small_input_is_a_clear_error(family):
+    model = family.build()
+    side = family.min_input
+    with pytest.raises(ValueError,
+                       match=rf'at least {side}x{side} .*got {side - 1}x64'):
+        model(torch.randn(1, 3, side - 1, 64))
+    with pytest.raises(ValueError, match='input channels'):
+        model(torch.randn(1, 1, 64, 64))
+
+
+# --------------------------------------------------------------- dense API
+@by_family
+def test_out_indices_channels_and_strides(family):
+    model = family.build(out_indices=(-1, 1))
+    assert model.out_indices == (1, 3)
+    assert model.out_channels == [model.dims[1], model.dims[3]]
+    assert model.out_strides == [8, 32]
+    with torch.no_grad():
+        outs = model.eval()(torch.randn(2, 3, 64, 64))
+    assert [tuple(o.shape) for o in outs] == [
+        (2, model.dims[1], *family.output_hw(64, 64, 1)),
+        (2, model.dims[3], *family.output_hw(64, 64, 3))]
+    assert not hasattr(model, 'norm0')
+    with pytest.raises(ValueError, match='stage indices'):
+        family.build(out_indices=(4, ))
+
+
+@by_family
+@pytest.mark.parametrize('frozen', [-1, 0, 2, 4])
+def test_frozen_stages(family, frozen):
+    trainable = {n for n, p in family.build().named_parameters()
+                 if p.requires_grad}  # RandFormer's matrices never train
+    model = family.build(frozen_stages=frozen)
+    model.train()
+    parts = [('stem', model.stem, frozen >= 0)] + [
+        (f'stages.{i}', stage, i < frozen)
+        for i, stage in enumerate(model.stages)
+    ]
+    for prefix, part, is_frozen in parts:
+        for name, param in part.named_parameters(prefix=prefix):
+            assert param.requires_grad == (name in trainable and
+                                           not is_frozen), name
+        assert all(m.training != is_frozen for m in part.modules())
+    # output norms are new layers and stay trainable
+    for i in model.out_indices:
+        assert all(p.requires_grad
+                   for p in getattr(model, f'norm{i}').parameters())
+    with pytest.raises(ValueError, match='frozen_stages'):
+        family.build(frozen_stages=5)
+
+
+@by_family
+def test_norm_eval_keeps_batch_norms_in_eval_mode(family):
+    model = family.build(norm_eval=True).train()
+    norms = [m for m in model.modules() if isinstance(m, _BatchNorm)]
+    assert bool(norms) == family.has_batch_norm
+    assert not any(m.training for m in norms)
+    assert model.stages[0].blocks[0].training  # everything else trains
+
+
+@by_family
+def test_drop_path_schedule_reaches_every_block(family):
+    model = family.build(drop_path_rate=0.1)
+    blocks = [block for stage in model.stages for block in stage.blocks]
+    rates = [getattr(block.drop_path1, 'drop_prob', 0.0) for block in blocks]
+    assert len(rates) == sum(model.depths)
+    assert rates == pytest.approx(
+        torch.linspace(0, 0.1, len(rates)).tolist())
+    # active in training only
+    model = family.shallow(drop_path_rate=0.5).train()
+    x = torch.randn(2, 3, 64, 64)
+    torch.manual_seed(0)
+    a = model(x)[3]
+    torch.manual_seed(1)
+    assert not torch.allclose(a, model(x)[3])
+    model.eval()
+    assert torch.equal(model(x)[3], model(x)[3])
+
+
+@by_family
+def test_with_cp_same_outputs_and_gradients(family):
+    torch.manual_seed(0)
+    model = family.shallow().train()
+    x = torch.randn(2, 3, 64, 64)
+
+    def run():
+        model.zero_grad()
+        torch.manual_seed(0)
+        outs = model(x)
+        sum((o * o).mean() for o in outs).backward()
+        return [o.detach() for o in outs], {
+            n: p.grad.clone() for n, p in model.named_parameters()
+            if p.grad is not None
+        }
+
+    outs_ref, grads_ref = run()
+    model.with_cp = True
+    assert all(stage.with_cp for stage in model.stages)
+    outs_cp, grads_cp = run()
+    for a, b in zip(outs_ref, outs_cp):
+        torch.testing.assert_close(a, b)
+    assert grads_ref.keys() == grads_cp.keys() and len(grads_ref) > 10
+    for name in grads_ref:
+        torch.testing.assert_close(grads_ref[name], grads_cp[name],
+                                   rtol=1e-5, atol=1e-6)
+
+
+@by_family
+def test_compiles_as_one_graph(family):
+    """No graph break in eval or training mode (every mixer kind is in the
+    shallow model)."""
+    model = family.shallow(out_indices=(0, 3))
+    for mode in (False, True):
+        model.train(mode)
+        torch._dynamo.reset()
+        explanation = torch._dynamo.explain(model)(torch.randn(1, 3, 64, 96))
+        assert explanation.graph_break_count == 0, explanation.break_reasons
+        assert explanation.graph_count == 1
+
+
+# ------------------------------------------------------ loading and counts
+@pytest.mark.parametrize('family,arch', ARCHS, ids=ARCH_IDS)
+def test_parameter_count_matches_published(family, arch):
+    with torch.device('meta'):
+        model = family.cls(arch, **family.count_options)
+    expected = family.params[arch]
+    if isinstance(expected, int):
+        assert count(model) == expected
+    else:
+        assert round(count(model) / 1e6, 2) == expected
+
+
+@pytest.mark.parametrize('family', [f for f in FAMILIES if f.fixtures],
+                         ids=[f.name for f in FAMILIES if f.fixtures])
+def test_official_checkpoints_load_strictly(tmp_path, family):
+    """The official file (plus classifier parts) loads with nothing left
+    over; a missing key, a file of another size and an unknown layout are
+    errors that say so."""
+    fixture = load_fixture(family.fixtures[0])
+    state = fixture_state_dict(fixture['keys'])
+    state.update({'head.weight': torch.zeros(10, 4),
+                  'head.bias': torch.zeros(10)})
+    path = tmp_path / 'official.pth'
+    torch.save({'state_dict': state}, path)
+    model = build_for_fixture(family, fixture)
+    fresh = load_pretrained(model, str(path))
+    assert set(fresh) <= set(model.optional_checkpoint_keys())
+
+    removed = fixture['keys'][len(fixture['keys']) // 2][0]
+    before = set(model.convert_checkpoint(state))
+    del state[removed]
+    (renamed, ) = before - set(model.convert_checkpoint(state))
+    torch.save(state, path)
+    with pytest.raises(CheckpointError,
+                       match=r'missing backbone keys \(1\): ' +
+                       renamed.replace('.', r'\.')):
+        load_pretrained(build_for_fixture(family, fixture), str(path))
+
+    other = max(family.params, key=family.params.get)
+    with torch.device('meta'):
+        keys = [(k, v.shape) for k, v in family.build(other).state_dict()
+                .items()]
+    torch.save(fixture_state_dict(keys), path)
+    with pytest.raises(CheckpointError, match='does not fit'):
+        load_pretrained(build_for_fixture(family, fixture), str(path))
+
+    torch.save({'conv1.weight': torch.zeros(1)}, path)
+    with pytest.raises(CheckpointError,
+                       match=f'unrecognised {family.name} checkpoint'):
+        load_pretrained(build_for_fixture(family, fixture), str(path))
+
+
+@by_family
+def test_own_checkpoints_round_trip(tmp_path, family):
+    """A saved mmmeta state dict (e.g. after fine-tuning) loads strictly
+    through init_cfg and through a whole model's load_state_dict."""
+    torch.manual_seed(0)
+    model = family.build().eval()
+    path = tmp_path / 'own.pth'
+    torch.save({'state_dict': {f'backbone.{k}': v
+                               for k, v in model.state_dict().items()}},
+               path)
+    loaded = family.build(init_cfg=dict(type='Pretrained',
+                                        checkpoint=str(path))).eval()
+    loaded.init_weights()
+    x = torch.randn(1, 3, 64, 64)
+    with torch.no_grad():
+        for a, b in zip(model(x), loaded(x)):
+            assert torch.equal(a, b)
