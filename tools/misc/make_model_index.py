@@ -15,7 +15,7 @@ import glob
 import os
 import os.path as osp
 import sys
-from typing import Dict, List
+from typing import Callable, Dict, List
 
 import yaml
 
@@ -65,10 +65,15 @@ def dataset_name(cfg) -> str:
     return DATASETS[dataset.type]
 
 
-def entry(path: str) -> dict:
-    """The metafile entry of one config (path relative to the root)."""
+def load_config(path: str):
+    """A config by its path relative to the repository root."""
     from mmengine.config import Config
-    cfg = Config.fromfile(osp.join(ROOT, path))
+    return Config.fromfile(osp.join(ROOT, path))
+
+
+def entry(path: str, load: Callable = load_config) -> dict:
+    """The metafile entry of one config (path relative to the root)."""
+    cfg = load(path)
     backbone = cfg.model.backbone
     family = backbone.type.split('.')[-1]
     published = dict(cfg.published_results)
@@ -91,6 +96,7 @@ def entry(path: str) -> dict:
         },
         'Results': [{'Task': task, 'Dataset': dataset, 'Metrics': metrics}
                     for task, metrics in results.items()],
+        'README': osp.join(osp.dirname(path), 'README.md'),
         'Weights': published.get('weights') or (
             cfg.checkpoint_file if cfg.default_scope == 'mmpretrain' else
             None),
@@ -98,11 +104,11 @@ def entry(path: str) -> dict:
     }
 
 
-def metafile(folder: str) -> Dict:
+def metafile(folder: str, load: Callable = load_config) -> Dict:
     paths = sorted(
         osp.relpath(p, ROOT)
         for p in glob.glob(osp.join(ROOT, 'configs', folder, '*.py')))
-    models = [entry(p) for p in paths]
+    models = [entry(p, load) for p in paths]
     collections = sorted({m['In Collection'] for m in models})
     return {
         'Collections': [{
@@ -121,8 +127,9 @@ def render(data) -> str:
     return header + yaml.safe_dump(data, sort_keys=False, width=1000)
 
 
-def files() -> Dict[str, str]:
-    out = {f'configs/{folder}/metafile.yml': render(metafile(folder))
+def files(load: Callable = load_config) -> Dict[str, str]:
+    """Path (relative to the root) -> content of every metadata file."""
+    out = {f'configs/{folder}/metafile.yml': render(metafile(folder, load))
            for folder in FOLDERS}
     out['model-index.yml'] = render({'Import': sorted(out)})
     return out
