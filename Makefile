@@ -14,7 +14,7 @@ demo: install
 	$(PYTHON_ENV) tools/demo.py
 
 lint: install
-	$(PYTHON_ENV) -m ruff check mmmeta tools tests configs setup.py
+	$(PYTHON_ENV) -m ruff check mmmeta tools tests configs demo setup.py
 
 test: lint
 	$(PYTHON_ENV) -m pytest tests $(PYTEST_ARGS)

@@ -79,7 +79,9 @@ setup(
         'seg': ['mmsegmentation>=1.0.0,<2.0.0', 'mmcv>=2.0.0,<2.2.0',
                 'ftfy', 'regex'],
         'cls': ['mmpretrain>=1.0.0,<2.0.0'],
-        'tests': read_requirements('tests.txt'),
+        'deploy': read_requirements('deploy.txt'),
+        'tests': read_requirements('tests.txt') + read_requirements(
+            'deploy.txt'),
     },
     zip_safe=False,
 )

@@ -55,14 +55,19 @@ def test_benchmark_reports_every_variant(capsys, tmp_path):
     results = benchmark.main([
         '--backbone', 'CAFormer', '--arch', 's18', '--shape', '64', '64',
         '--warmup', '1', '--repeats', '2', '--dtype', 'bf16', '--json',
-        str(tmp_path / 'out.json')
+        str(tmp_path / 'out.json'), '--variants', 'reference', 'fast',
+        'deploy'
     ])
-    assert list(results) == ['reference', 'fast (bf16)']
+    assert list(results) == ['reference', 'fast', 'deploy']
     for value in results.values():
         assert value['ms'] > 0 and value['peak_mb'] >= 0
     assert results['reference']['speedup'] == 1.0
+    # same weights and input in every variant: bf16 differs by rounding
+    assert results['reference']['max_rel_error'] == 0.0
+    assert 0 < results['deploy']['max_rel_error'] < 0.05
     printed = capsys.readouterr().out
     assert 'CAFormer-s18, inference' in printed and 'img/s' in printed
+    assert 'native bfloat16' in printed
     assert (tmp_path / 'out.json').exists()
 
 
@@ -71,9 +76,10 @@ def test_benchmark_training_step_of_a_config():
     results = benchmark.main([
         '--config', osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'),
         '--train', '--batch', '1', '--shape', '64', '64', '--warmup', '1',
-        '--repeats', '1', '--compare', 'cp'
+        '--repeats', '1', '--variants', 'fast', 'cp'
     ])
-    assert list(results) == ['fast', 'fast+cp']
+    assert list(results) == ['fast', 'cp']
+    assert results['cp']['max_rel_error'] < 1e-5
 
 
 def test_bf16_agreement_tool(tmp_path, data):
@@ -93,3 +99,9 @@ def test_bf16_agreement_tool(tmp_path, data):
     ])
     assert result['pixels'] == 2 * (64 // 4) * (96 // 4)  # stride-4 logits
     assert 0.5 < result['autocast'] <= 1 and 0.5 < result['bfloat16'] <= 1
+
+
+def test_benchmark_refuses_inference_variants_in_training():
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--backbone', 'PoolFormer', '--train',
+                              '--variants', 'fast', 'deploy'])

@@ -191,7 +191,7 @@ class _Doubler(Reparameterizable):
             self.factor.mul_(scale)
         return True
 
-    def add_to(self, skip, x):
+    def add_to(self, skip, x, owned=False):
         self.fused_calls += 1
         return torch.addcmul(skip, x, self.factor)
 

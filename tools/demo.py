@@ -5,9 +5,13 @@
    (configs/demo/fpn_poolformer_s12_demo.py: the published config shrunk to
    a few CPU minutes);
 3. evaluates mIoU with tools/test.py, saving visualised predictions;
-4. plots the loss and compares the mIoU with a constant prediction.
+4. plots the loss and compares the mIoU with a constant prediction;
+5. draws the trained model's prediction on one validation image with
+   demo/image_demo.py (mmseg's MMSegInferencer), its Grad-CAM and its
+   per-stage feature maps with tools/analysis/visualize_cam.py.
 
-Everything lands in work_dirs/demo (curves.png, vis/, the checkpoint, logs).
+Everything lands in work_dirs/demo (curves.png, prediction.png, cam.png,
+features.png, vis/, the checkpoint, logs).
 """
 import argparse
 import glob
@@ -80,6 +84,21 @@ def plot(work_dir: str, miou: float, baseline: float) -> str:
     return out
 
 
+def draw_pictures(work_dir: str, checkpoint: str) -> list:
+    """The trained model's prediction, Grad-CAM and feature maps on the
+    first validation image."""
+    image = sorted(glob.glob(osp.join(DATA, 'images', 'validation', '*')))[0]
+    names = ['prediction.png', 'cam.png', 'features.png']
+    out = [osp.join(work_dir, name) for name in names]
+    run([sys.executable, 'demo/image_demo.py', image, CONFIG, checkpoint,
+         '--out-file', out[0]])
+    tool = 'tools/analysis/visualize_cam.py'
+    run([sys.executable, tool, CONFIG, checkpoint, image, '--out', out[1]])
+    run([sys.executable, tool, CONFIG, checkpoint, image, '--out', out[2],
+         '--features'])
+    return out
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--work-dir', default=osp.join(ROOT, 'work_dirs',
@@ -105,10 +124,12 @@ def main(argv=None) -> None:
     baseline = constant_prediction_miou(
         osp.join(DATA, 'annotations', 'validation'), 5)
     curves = plot(args.work_dir, miou, baseline)
+    pictures = draw_pictures(args.work_dir, checkpoint)
     print(f'\nmain job done in {time.time() - start:.0f} s: validation mIoU '
           f'{miou:.2f} vs {baseline:.2f} for a constant prediction.\n'
           f'curves: {curves}\nvisualised predictions: '
-          f'{osp.join(args.work_dir, "vis")}')
+          f'{osp.join(args.work_dir, "vis")}\n'
+          f'prediction, CAM, feature maps: {", ".join(pictures)}')
     if miou < baseline + 10:
         sys.exit('the network did not learn clearly better than a constant '
                  'prediction')

@@ -104,7 +104,8 @@ fi
     || die "mmcv was installed without working compiled ops"
 
 # ------------------------------------------------ mmdet, mmseg, mmmeta
-"${PIPC[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 -r "$ROOT/requirements/tests.txt"
+"${PIPC[@]}" mmdet==3.3.0 mmsegmentation==1.2.2 -r "$ROOT/requirements/tests.txt" \
+    -r "$ROOT/requirements/deploy.txt"
 if [[ "$WITH_MMPRETRAIN" == "1" ]]; then
     "${PIPC[@]}" -r "$ROOT/requirements/optional.txt"
 fi

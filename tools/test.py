@@ -2,6 +2,7 @@
 
     python tools/test.py configs/fpn_poolformer_s12_ade20k.py CKPT
     python tools/test.py CONFIG CKPT --show-dir vis --out results.pkl
+    python tools/test.py CONFIG CKPT --compile   # deploy + torch.compile
     bash tools/dist_test.sh CONFIG CKPT 8
 """
 import argparse
@@ -20,6 +21,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'into this directory')
     parser.add_argument('--tta', action='store_true',
                         help='test-time augmentation of the config')
+    parser.add_argument('--compile', action='store_true',
+                        help='test the re-parameterised model with its '
+                        'backbone compiled (torch.compile, inductor '
+                        'freezing): same outputs, faster where compiling '
+                        'pays (one compile per input shape)')
     add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -50,6 +56,10 @@ def main(argv=None) -> None:
         cfg.test_dataloader.dataset.pipeline = cfg.tta_pipeline
         cfg.tta_model.module = cfg.model
         cfg.model = cfg.tta_model
+    if args.compile:
+        cfg.custom_hooks = list(cfg.get('custom_hooks', [])) + [
+            dict(type='mmmeta.InferenceOptimizeHook', compile=True)
+        ]
     if args.out:
         evaluators = cfg.test_evaluator
         if not isinstance(evaluators, list):

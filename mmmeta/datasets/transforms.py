@@ -63,7 +63,9 @@ class LoadSegAnnotations(BaseTransform):
         return labels.astype(np.int64)
 
     def transform(self, results: Dict) -> Dict:
-        path = results['seg_map_path']
+        path = results.get('seg_map_path')
+        if path is None:  # an image without labels (an inferencer's input)
+            return results
         labels = self.read(path)
         reduce = self.reduce_zero_label
         if reduce is None:

@@ -3,12 +3,13 @@ non-finite loss, early config and data checks, all through
 ``mmmeta.SafeRunner``) and layer-wise learning-rate decay. Needs only
 mmengine."""
 from .fileio import ATOMIC_LOCAL_BACKEND, AtomicLocalBackend
-from .hooks import NonFiniteLossHook
+from .hooks import InferenceOptimizeHook, NonFiniteLossHook
 from .optim import LayerDecayOptimWrapperConstructor
 from .runner import SAFE_RUNNER, SafeRunner, prepare_config
 
 __all__ = [
     'AtomicLocalBackend', 'ATOMIC_LOCAL_BACKEND', 'NonFiniteLossHook',
+    'InferenceOptimizeHook',
     'LayerDecayOptimWrapperConstructor', 'SafeRunner', 'SAFE_RUNNER',
     'prepare_config'
 ]

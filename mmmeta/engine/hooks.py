@@ -37,3 +37,31 @@ class NonFiniteLossHook(Hook):
             f'training stopped before saving these weights. {where}. '
             f'Lower the learning rate (or clip gradients) and continue with '
             f'tools/train.py CONFIG --resume.')
+
+
+@HOOKS.register_module()
+class InferenceOptimizeHook(Hook):
+    """Evaluate on the re-parameterised, compiled model
+    (:func:`mmmeta.optimize_for_inference`), from any runner:
+
+        custom_hooks = [dict(type='mmmeta.InferenceOptimizeHook')]
+
+    It acts only before testing (``tools/test.py --compile``), after the
+    checkpoint is loaded; validation inside a training run is left alone,
+    since the optimised model is for inference only.
+
+    Args:
+        compile (bool): Also compile (inductor, freezing). Defaults to True.
+    """
+
+    priority = 'LOWEST'
+
+    def __init__(self, compile: bool = True):
+        self.compile = compile
+
+    def before_test(self, runner) -> None:
+        from ..models.inference import optimize_for_inference
+        optimize_for_inference(runner.model, compile=self.compile)
+        runner.logger.info('mmmeta: testing the re-parameterised'
+                           + (', compiled' if self.compile else '')
+                           + ' model')

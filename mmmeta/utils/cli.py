@@ -10,9 +10,10 @@ these tools use for any other config too; upstream tools get them from the
 config alone.
 """
 import argparse
+import ast
 import os
 import os.path as osp
-from typing import Optional
+from typing import Dict, List, Optional
 
 from mmengine.config import Config, DictAction
 
@@ -76,3 +77,19 @@ def build_model_from_config(path: str, device: Optional[str] = None,
     with DefaultScope.overwrite_default_scope(cfg.get('default_scope')):
         model = MODELS.build(cfg.model)
     return model if device is None else model.to(device)
+
+
+def parse_options(items: List[str]) -> Dict:
+    """``KEY=VALUE`` command-line items as keyword arguments, each value a
+    Python literal (``img_size=800``, ``is_extrapolation=True``)."""
+    options = {}
+    for item in items:
+        key, sep, value = item.partition('=')
+        if not sep:
+            raise ValueError(f'{item!r} is not KEY=VALUE')
+        try:
+            options[key] = ast.literal_eval(value)
+        except (ValueError, SyntaxError) as error:
+            raise ValueError(f'{item!r}: the value must be a Python literal '
+                             f'(quote strings: {key}="\'text\'")') from error
+    return options

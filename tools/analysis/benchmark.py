@@ -1,22 +1,35 @@
-"""Time a backbone or a whole model: mmmeta's fast path against the
-official op sequence (the reference path), in one run.
+"""Time a backbone or a whole model on mmmeta's inference and training
+paths against the official op sequence (the reference path), in one run.
 
     python tools/analysis/benchmark.py --backbone PoolFormer --arch s12
-    python tools/analysis/benchmark.py --backbone CAFormer --arch s18 \\
-        --dtype bf16
+    python tools/analysis/benchmark.py --backbone ConvFormer --arch s18
     python tools/analysis/benchmark.py --config \\
-        configs/fpn_poolformer_s12_ade20k.py --train --batch 2 --compare cp
+        configs/fpn_poolformer_s12_ade20k.py --train --batch 2 \\
+        --variants fast cp
+
+Variants (``--variants``, the first is the base of the ratios):
+
+* ``reference``: ``impl='reference'``, the official implementation's ops;
+* ``fast``: the model as built (mmmeta's default path);
+* ``deploy``: after ``switch_to_deploy()`` (inference only);
+* ``compiled``: ``mmmeta.optimize_for_inference(model)``, i.e. deploy and
+  ``torch.compile`` with inductor freezing (inference only), the fastest
+  path a user reaches in one call;
+* ``compile``: ``torch.compile`` of the model as built;
+* ``cp``: activation checkpointing (``with_cp=True``).
 
 Variants are timed interleaved (one run of each, repeated), after warm-up;
 the median latency, images/s and the peak memory of each are printed with
-the ratio to the first variant (the float32 reference unless ``--compare``
-says otherwise). Peak memory is CUDA's max allocated during one step on a
-GPU; on a CPU (Linux) it is the growth of the peak resident size during one
-step over the resident size before it, measured in a fresh process per
-variant.
+the ratio to the first variant, and the largest relative difference of
+each variant's outputs from the first one's. Peak memory is CUDA's max
+allocated during one step on a GPU; on a CPU (Linux) it is the growth of
+the peak resident size during one step over the resident size before it,
+measured in a fresh process per variant. The first line names the CPU's
+vector ISA and whether it has native bfloat16 arithmetic: without it,
+bfloat16 is emulated and slower than float32, so ``--dtype bf16`` is only
+for GPUs and bf16-capable CPUs.
 """
 import argparse
-import ast
 import json
 import os
 import statistics
@@ -26,6 +39,15 @@ import time
 from typing import Callable, Dict, List
 
 import torch
+
+VARIANTS = {  # name: inference only?
+    'reference': False,
+    'fast': False,
+    'deploy': True,
+    'compiled': True,
+    'compile': False,
+    'cp': False,
+}
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -46,14 +68,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         metavar='KEY=VALUE',
                         help='extra backbone arguments, Python literals, '
                         'e.g. img_size=800 is_extrapolation=True')
-    parser.add_argument('--compare', default='reference',
-                        choices=['reference', 'cp', 'compile', 'deploy',
-                                 'none'],
-                        help='what the fast path is compared with: the '
-                        'float32 reference path, the fast path with '
-                        'activation checkpointing (with_cp), the fast '
-                        'path under torch.compile, the model after '
-                        'switch_to_deploy(), or nothing')
+    parser.add_argument('--variants', nargs='+', choices=list(VARIANTS),
+                        default=None, help='what to time, the first is the '
+                        'base of the ratios (default: reference fast deploy '
+                        'compiled; reference fast with --train)')
     parser.add_argument('--train', action='store_true',
                         help='time a training step (forward + backward)')
     parser.add_argument('--device', default='cuda' if
@@ -62,31 +80,35 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--repeats', type=int, default=10)
     parser.add_argument('--threads', type=int, default=None,
                         help='torch CPU threads (default: torch default)')
+    parser.add_argument('--profile', action='store_true',
+                        help='after timing, print where each variant spends '
+                        'its time (torch.profiler, per op, 3 calls)')
+    parser.add_argument('--no-memory', action='store_true',
+                        help='skip the peak-memory measurement (a fresh '
+                        'process per variant)')
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--_variant', help=argparse.SUPPRESS)
-    return parser.parse_args(argv)
-
-
-VARIANTS = {
-    'none': ['fast'],
-    'deploy': ['fast', 'fast+deploy'],
-    'reference': ['reference', 'fast'],
-    'cp': ['fast', 'fast+cp'],
-    'compile': ['fast', 'fast+compile'],
-}
+    args = parser.parse_args(argv)
+    if args.variants is None:
+        args.variants = (['reference', 'fast'] if args.train else
+                         ['reference', 'fast', 'deploy', 'compiled'])
+    for name in args.variants:
+        if args.train and VARIANTS[name]:
+            parser.error(f'the {name!r} variant is for inference only; '
+                         f'drop it or --train')
+    return args
 
 
 def build(args, variant: str) -> torch.nn.Module:
     """The model of ``variant`` on the device, in train or eval mode."""
-    import mmmeta  # noqa: F401  (registers the backbones)
+    import mmmeta  # registers the backbones
     from mmmeta.registry import build_module
-    with_cp = variant.endswith('+cp')
+    with_cp = variant == 'cp'
+    torch.manual_seed(0)  # the same weights in every variant
     impl = dict(impl='reference') if variant == 'reference' else {}
     if args.backbone:
-        options = {}
-        for item in args.options:
-            key, _, value = item.partition('=')
-            options[key] = ast.literal_eval(value)
+        from mmmeta.utils.cli import parse_options
+        options = parse_options(args.options)
         model = build_module(dict(type=args.backbone, arch=args.arch,
                                   with_cp=with_cp, **impl, **options))
     else:
@@ -94,11 +116,12 @@ def build(args, variant: str) -> torch.nn.Module:
         model = build_model_from_config(args.config, with_cp=with_cp,
                                         **impl)
     model = model.to(args.device).train(args.train)
-    if variant.endswith('+deploy'):
-        model.switch_to_deploy()
     if variant != 'reference' and args.dtype == 'bf16':
         model = model.to(torch.bfloat16)
-    if variant.endswith('+compile'):
+    if variant in ('deploy', 'compiled'):
+        model = mmmeta.optimize_for_inference(
+            model, compile=variant == 'compiled')
+    elif variant == 'compile':
         model = torch.compile(model)
     return model
 
@@ -111,12 +134,23 @@ def _flatten(outs):
             yield from _flatten(out)
 
 
-def make_step(args, variant: str, model) -> Callable[[], None]:
-    """One timed call: inference, or forward + backward."""
-    dtype = torch.bfloat16 if (variant != 'reference'
-                               and args.dtype == 'bf16') else torch.float32
-    x = torch.randn(args.batch, 3, *args.shape, device=args.device,
-                    dtype=dtype)
+def _uses_bf16(args, variant: str) -> bool:
+    return variant != 'reference' and args.dtype == 'bf16'
+
+
+def make_input(args) -> torch.Tensor:
+    """The input every variant gets (seeded, so a child process sees the
+    same one)."""
+    generator = torch.Generator().manual_seed(0)
+    return torch.randn(args.batch, 3, *args.shape, generator=generator)
+
+
+def make_step(args, variant: str, model,
+              x: torch.Tensor) -> Callable[[], List[torch.Tensor]]:
+    """One timed call (inference, or forward + backward); it returns the
+    model's outputs."""
+    dtype = torch.bfloat16 if _uses_bf16(args, variant) else torch.float32
+    x = x.to(args.device, dtype)
     autocast = variant != 'reference' and args.dtype == 'autocast-bf16'
     device_type = 'cuda' if args.device.startswith('cuda') else 'cpu'
 
@@ -129,14 +163,24 @@ def make_step(args, variant: str, model) -> Callable[[], None]:
             if args.train:
                 # a training step's work: forward and a backward through
                 # every output (the loss itself is negligible)
-                sum(o.float().mean() for o in features()).backward()
+                outs = features()
+                sum(o.float().mean() for o in outs).backward()
             else:
                 with torch.no_grad():
-                    features()
+                    outs = features()
         if device_type == 'cuda':
             torch.cuda.synchronize()
+        return outs
 
     return run
+
+
+def max_relative_error(outs, base) -> float:
+    """Largest ``|a - b| / max|b|`` over matching outputs."""
+    errors = [((o.detach().float() - b.detach().float()).abs().max() /
+               b.detach().float().abs().max().clamp_min(1e-12)).item()
+              for o, b in zip(outs, base)]
+    return max(errors, default=0.0)
 
 
 def peak_memory_mb(args, variant: str) -> float:
@@ -144,7 +188,7 @@ def peak_memory_mb(args, variant: str) -> float:
     CPU (RSS high-water mark growth) or by CUDA's allocator."""
     if args.device.startswith('cuda'):
         model = build(args, variant)
-        step = make_step(args, variant, model)
+        step = make_step(args, variant, model, make_input(args))
         step()
         torch.cuda.reset_peak_memory_stats()
         step()
@@ -171,13 +215,41 @@ def _measure_rss_in_child(args) -> None:
     """Print the peak RSS growth (MB) of one step over the resident size
     before it (Linux: the high-water mark is reset through clear_refs)."""
     model = build(args, args._variant)
-    step = make_step(args, args._variant, model)
+    step = make_step(args, args._variant, model, make_input(args))
     step()  # warm-up: allocator pools, lazy init
     with open('/proc/self/clear_refs', 'w') as f:
         f.write('5')  # reset VmHWM to the current RSS
     before = _status_kb('VmRSS')
     step()
     print((_status_kb('VmHWM') - before) / 1024)
+
+
+def print_profile(name: str, step: Callable, calls: int = 3) -> None:
+    """Self time per op kind of ``calls`` steps, per call."""
+    from torch.profiler import ProfilerActivity, profile
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(calls):
+            step()
+    events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
+    total = sum(e.self_cpu_time_total for e in events) / calls / 1000
+    print(f'{name}: {total:.1f} ms of op self time per call')
+    for event in events[:12]:
+        ms = event.self_cpu_time_total / calls / 1000
+        print(f'  {event.key[:48]:<48} {ms:7.1f} ms  '
+              f'{event.count // calls:4d} calls')
+
+
+def print_capability(args) -> None:
+    """The CPU's vector ISA and bfloat16 support (or the GPU's name)."""
+    from mmmeta.models.inference import cpu_capability
+    cpu = cpu_capability()
+    print(f"CPU: {cpu['processor']}, torch capability {cpu['capability']}, "
+          f"native bfloat16 {'yes' if cpu['native_bf16'] else 'no'}, "
+          f"{cpu['threads']} threads")
+    if (args.device == 'cpu' and args.dtype != 'fp32'
+            and not cpu['native_bf16']):
+        print('  note: this CPU has no native bfloat16 arithmetic; bfloat16 '
+              'is emulated and slower than float32 here')
 
 
 def main(argv=None) -> Dict:
@@ -189,17 +261,20 @@ def main(argv=None) -> Dict:
     if args._variant:
         _measure_rss_in_child(args)
         return {}
-    if args.compare == 'reference' and args.dtype != 'fp32':
-        names = ['reference', f'fast ({args.dtype})']
-    else:
-        names = VARIANTS[args.compare]
-    keys = [n.split(' ')[0] for n in names]
+    print_capability(args)
+    errors: Dict[str, float] = {}
+    names = args.variants
+    x = make_input(args)
     steps, build_s = {}, {}
-    for name, key in zip(names, keys):
+    for name in names:
         start = time.perf_counter()
-        model = build(args, key)
+        model = build(args, name)
+        steps[name] = make_step(args, name, model, x)
+        outputs = steps[name]()  # compiles the compiled variants
         build_s[name] = time.perf_counter() - start
-        steps[name] = make_step(args, key, model)
+        if name == names[0]:
+            base_outputs = outputs
+        errors[name] = max_relative_error(outputs, base_outputs)
     for _ in range(args.warmup):
         for step in steps.values():
             step()
@@ -213,22 +288,28 @@ def main(argv=None) -> Dict:
               else f'CPU, {torch.get_num_threads()} threads')
     what = args.config or f'{args.backbone}-{args.arch}'
     mode = 'training step' if args.train else 'inference'
+    dtype = '' if args.dtype == 'fp32' else f', {args.dtype} (not reference)'
     print(f'{what}, {mode}, batch {args.batch}, {args.shape[0]}x'
-          f'{args.shape[1]}, {device}, torch {torch.__version__}, median of '
-          f'{args.repeats} after {args.warmup} warm-up')
+          f'{args.shape[1]}{dtype}, {device}, torch {torch.__version__}, '
+          f'median of {args.repeats} after {args.warmup} warm-up')
     results = {}
     base = None
-    for name, key in zip(names, keys):
+    for name in names:
         median = statistics.median(times[name]) * 1000
-        memory = peak_memory_mb(args, key)
+        memory = None if args.no_memory else peak_memory_mb(args, name)
         base = base or median
         results[name] = dict(ms=median, images_per_s=args.batch * 1000 /
                              median, peak_mb=memory, speedup=base / median,
+                             max_rel_error=errors[name],
                              build_s=build_s[name])
-        print(f'  {name:>22}: {median:8.1f} ms  '
-              f'{args.batch * 1000 / median:7.2f} img/s  '
-              f'peak {memory:7.0f} MB  x{base / median:.2f}  '
-              f'(built in {build_s[name]:.2f} s)')
+        peak = '' if memory is None else f'peak {memory:7.0f} MB  '
+        print(f'  {name:>10}: {median:8.1f} ms  '
+              f'{args.batch * 1000 / median:7.2f} img/s  {peak}'
+              f'x{base / median:.2f}  max rel. diff {errors[name]:.1e}  '
+              f'(built + first call {build_s[name]:.1f} s)')
+    if args.profile:
+        for name, step in steps.items():
+            print_profile(name, step)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(dict(argv=argv, device=device,

@@ -179,6 +179,9 @@ class MetaFormer(BaseModule):
     min_input_size = 32
     min_input_reason = 'one token at stride 32'
     out_strides_all = (4, 8, 16, 32)
+    #: Why the ONNX export of this family cannot have a dynamic input size
+    #: (None: it can).
+    no_dynamic_export_reason = None
 
     def __init__(self,
                  arch: Union[str, dict, None] = None,

@@ -51,8 +51,20 @@ def gelu(x: torch.Tensor, approximate: str = 'none') -> torch.Tensor:
     return torch.ops.aten.gelu_(x, approximate=approximate)
 
 
+def _in_place_allowed(x: torch.Tensor) -> bool:
+    return not (torch.is_grad_enabled() or torch.compiler.is_compiling())
+
+
 def apply_activation(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """``act(x)``, with GELU in place at inference (``x`` a temporary)."""
+    """``act(x)``; at inference GELU, StarReLU and squared ReLU run in
+    place (``x`` must be a temporary), two passes over ``x`` at most
+    instead of three allocations."""
     if isinstance(act, nn.GELU):
         return gelu(x, act.approximate)
+    if isinstance(act, (StarReLU, SquaredReLU)) and _in_place_allowed(x):
+        x = torch.relu_(x)
+        if isinstance(act, SquaredReLU):
+            return x.mul_(x)
+        # b + s * x * x, written into x (an exact alias is allowed)
+        return torch.addcmul(act.bias, x, x, value=act.scale.item(), out=x)
     return act(x)

@@ -74,7 +74,8 @@ class MetaFormerBlock(Reparameterizable):
             return torch.addcmul(x, y, layer_scale.scale)
         return res_scale(x) + layer_scale(y)
 
-    def _branch(self, x: torch.Tensor, index: int) -> torch.Tensor:
+    def _branch(self, x: torch.Tensor, index: int,
+                owned: bool = False) -> torch.Tensor:
         norm = getattr(self, f'norm{index}')
         mixer = self.token_mixer if index == 1 else self.mlp
         layer_scale = getattr(self, f'layer_scale{index}')
@@ -82,12 +83,15 @@ class MetaFormerBlock(Reparameterizable):
         if not self.training and isinstance(mixer, Reparameterizable) and \
                 isinstance(layer_scale, nn.Identity) and \
                 isinstance(res_scale, nn.Identity):
-            return mixer.add_to(x, norm(x))
+            return mixer.add_to(x, norm(x), owned=owned)
         y = getattr(self, f'drop_path{index}')(mixer(norm(x)))
         return self.residual(x, y, res_scale, layer_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._branch(self._branch(x, 1), 2)
+        y = self._branch(x, 1)
+        # the first branch's output is a new tensor nobody else holds, so
+        # the second branch may accumulate into it
+        return self._branch(y, 2, owned=y is not x)
 
     def switch_to_deploy(self) -> None:
         """Fold what the mixers can fold (their BN and parallel branches),

@@ -5,7 +5,7 @@ import torch
 from torch import nn
 
 from ...registry import MODELS, build_module
-from .activations import apply_activation
+from .activations import SquaredReLU, StarReLU, apply_activation
 from .norms import take_affine
 from .reparam import Reparameterizable
 
@@ -45,12 +45,21 @@ def scale_linear_output(linear: nn.Linear, scale: torch.Tensor) -> None:
 
 
 def linear_add_to(skip: torch.Tensor, hidden: torch.Tensor,
-                  weight: torch.Tensor,
-                  bias: Optional[torch.Tensor]) -> torch.Tensor:
+                  weight: torch.Tensor, bias: Optional[torch.Tensor],
+                  owned: bool = False) -> torch.Tensor:
     """``skip + linear(hidden)`` on channels-last maps, the addition fused
-    into the matrix product (no autograd; ``weight`` is ``(out, in)``)."""
-    out = torch.addmm(skip.reshape(-1, skip.shape[-1]),
-                      hidden.reshape(-1, hidden.shape[-1]), weight.t())
+    into the matrix product (no autograd; ``weight`` is ``(out, in)``).
+    With ``owned``, the product accumulates into ``skip`` itself (no copy
+    of it)."""
+    rows = skip.reshape(-1, skip.shape[-1])
+    hidden = hidden.reshape(-1, hidden.shape[-1])
+    # (a jit trace, e.g. a FLOP counter, and autocast, with mixed dtypes,
+    # see the out-of-place op)
+    if (owned and skip.is_contiguous() and not torch.jit.is_tracing()
+            and skip.dtype == hidden.dtype == weight.dtype):
+        out = rows.addmm_(hidden, weight.t())
+    else:
+        out = torch.addmm(rows, hidden, weight.t())
     if bias is not None:
         out += bias
     return out.view(skip.shape)
@@ -61,8 +70,9 @@ class Mlp(Reparameterizable):
     """Channel MLP: ``fc1 -> act -> drop -> fc2 -> drop``.
 
     Deploy: the affine transform of the norm in front folds into ``fc1``,
-    the layer scale behind into ``fc2``, and the residual addition into
-    ``fc2``'s matrix product.
+    a StarReLU's scale and bias and the layer scale behind into ``fc2``
+    (the activation becomes ``relu(x) ** 2``), and the residual addition
+    into ``fc2``'s matrix product.
 
     Args:
         dim (int): Input and output channels.
@@ -91,6 +101,16 @@ class Mlp(Reparameterizable):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.drop2(self.fc2(self.hidden(x)))
 
+    def switch_to_deploy(self) -> None:
+        super().switch_to_deploy()
+        if isinstance(self.act, StarReLU):
+            # fc2(s * relu(x)^2 + b) == fc2'(relu(x)^2)
+            channels = self.fc2.in_features
+            self.fc2 = fold_affine_into_linear(
+                self.fc2, self.act.scale.detach().expand(channels),
+                self.act.bias.detach().expand(channels))
+            self.act = SquaredReLU()
+
     def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
         weight, bias = take_affine(norm)
         if weight is not None:
@@ -101,8 +121,9 @@ class Mlp(Reparameterizable):
         scale_linear_output(self.fc2, scale)
         return True
 
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
+               owned: bool = False) -> torch.Tensor:
         if torch.is_grad_enabled() or self.training:
             return skip + self(x)
         return linear_add_to(skip, self.hidden(x), self.fc2.weight,
-                             self.fc2.bias)
+                             self.fc2.bias, owned)

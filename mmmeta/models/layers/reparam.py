@@ -61,9 +61,11 @@ class Reparameterizable(nn.Module):
         """
         return False
 
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
+               owned: bool = False) -> torch.Tensor:
         """``skip + self(x)``; parts may fuse the addition into their last
-        operation."""
+        operation, and write it into ``skip`` when the caller ``owned`` it
+        (a temporary nothing else reads; inference only)."""
         return skip + self(x)
 
 

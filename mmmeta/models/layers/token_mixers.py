@@ -71,7 +71,8 @@ class Pooling(Reparameterizable):
         self.deploy_scale = self.deploy_scale * scale
         return True
 
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
+               owned: bool = False) -> torch.Tensor:
         if self.deploy_scale is None or x is not skip:
             return skip + self(x)
         return torch.lerp(skip, self.pool(skip), self._scale(skip))

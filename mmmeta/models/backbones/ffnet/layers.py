@@ -269,11 +269,12 @@ class ConvFFN(_ConvMixer):
         return F.linear(self.hidden(x), self.fc2.weight.flatten(1),
                         self.fc2.bias)
 
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
+               owned: bool = False) -> torch.Tensor:
         if torch.is_grad_enabled() or self.training:
             return skip + self(x)
         return linear_add_to(skip, self.hidden(x), self.fc2.weight.flatten(1),
-                             self.fc2.bias)
+                             self.fc2.bias, owned)
 
 
 @MODELS.register_module()

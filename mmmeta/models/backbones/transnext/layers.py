@@ -58,13 +58,38 @@ def _log_spaced(coords: torch.Tensor) -> torch.Tensor:
         torch.tensor(8, dtype=torch.float32))
 
 
-# The geometry helpers depend only on Python ints: torch.compile takes their
-# results as constants instead of tracing torch.unique (a graph break).
-@lru_cache(maxsize=256)
-@torch.compiler.assume_constant_result
-def axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
-                       trained: Optional[int], device: torch.device
-                       ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _relative_coordinates(grid: int, sr_ratio: int, pretrain: int
+                          ) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Unique relative coordinates between the ``grid`` query positions and
+    the centres of the ``grid // sr_ratio`` pooling bins along one axis, and
+    each (query, key) pair's index into them: ``(U, )`` and ``(grid, grid //
+    sr_ratio)``.
+
+    With ``grid`` a multiple of ``sr_ratio`` (inputs that are multiples of
+    32) the bins are equal and the offsets are every integer from ``-(grid -
+    sr_ratio)`` to ``grid - 1``, shifted by ``(sr_ratio - 1) / 2``: a closed
+    form that traces with symbolic sizes (export). Otherwise the pair
+    offsets are deduplicated with ``torch.unique``; both give the same
+    floats.
+    """
+    pooled = grid // sr_ratio
+    if grid % sr_ratio == 0:
+        offsets = torch.arange(2 * grid - sr_ratio, dtype=torch.float32) - (
+            grid - sr_ratio)
+        values = (offsets - (sr_ratio - 1) / 2) / (pretrain - 1) * 8
+        inverse = (torch.arange(grid)[:, None] - sr_ratio *
+                   torch.arange(pooled)[None, :] + (grid - sr_ratio))
+        return values, inverse
+    axis_q = torch.arange(grid, dtype=torch.float32)
+    axis_k = F.adaptive_avg_pool1d(axis_q[None], pooled)[0]
+    relative = (axis_q[:, None] - axis_k[None, :]) / (pretrain - 1) * 8
+    values, inverse = torch.unique(relative.flatten(), return_inverse=True)
+    return values, inverse.view(relative.shape)
+
+
+def _axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
+                        trained: Optional[int], device: torch.device
+                        ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Position-bias lookup along one spatial axis.
 
     Queries sit at ``0 .. grid-1``; pooled keys at the centres of
@@ -86,11 +111,7 @@ def axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
         n_query // sr_ratio, K)`` indices into ``coords`` and their weights.
     """
     grid = n_query if trained is None else trained
-    axis_q = torch.arange(grid, dtype=torch.float32)
-    axis_k = F.adaptive_avg_pool1d(axis_q[None], grid // sr_ratio)[0]
-    relative = (axis_q[:, None] - axis_k[None, :]) / (pretrain - 1) * 8
-    values, inverse = torch.unique(relative.flatten(), return_inverse=True)
-    inverse = inverse.view(relative.shape)
+    values, inverse = _relative_coordinates(grid, sr_ratio, pretrain)
     if trained is None:
         index = inverse[..., None]
         weight = torch.ones(index.shape)
@@ -101,17 +122,16 @@ def axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
         weight = q_weight[:, None, :, None] * k_weight[None, :, None, :]
         index = index.flatten(2)
         weight = weight.flatten(2)
-        used = weight.flatten(0, 1).abs().amax(0) > 0  # drop all-zero taps
-        index, weight = index[..., used], weight[..., used]
+        if not _symbolic(n_query):  # zero taps add nothing
+            used = weight.flatten(0, 1).abs().amax(0) > 0
+            index, weight = index[..., used], weight[..., used]
     return (_log_spaced(values).to(device), index.to(device),
             weight.to(device))
 
 
-@lru_cache(maxsize=64)
-@torch.compiler.assume_constant_result
-def local_window_geometry(height: int, width: int, window: int,
-                          device: torch.device
-                          ) -> Tuple[torch.Tensor, torch.Tensor]:
+def _local_window_geometry(height: int, width: int, window: int,
+                           device: torch.device
+                           ) -> Tuple[torch.Tensor, torch.Tensor]:
     """Which neighbours of each token lie inside the map.
 
     Returns:
@@ -122,6 +142,34 @@ def local_window_geometry(height: int, width: int, window: int,
     valid = F.unfold(ones, window, padding=window // 2)[0]
     valid = valid.t().reshape(height, width, window * window)
     return (valid == 0).to(device), valid.sum(-1, keepdim=True).to(device)
+
+
+# The geometry depends only on the sizes. Eagerly it is cached per size;
+# torch.compile and a static-shape export take it as constants (no graph
+# break on torch.unique); a dynamic-shape export traces it with symbolic
+# sizes (uncached, closed form).
+_cached_axis_position_taps = lru_cache(maxsize=256)(
+    torch.compiler.assume_constant_result(_axis_position_taps))
+_cached_local_window_geometry = lru_cache(maxsize=64)(
+    torch.compiler.assume_constant_result(_local_window_geometry))
+
+
+def _symbolic(*sizes) -> bool:
+    return any(isinstance(size, torch.SymInt) for size in sizes)
+
+
+def axis_position_taps(*args):
+    """:func:`_axis_position_taps`, cached unless the size is symbolic."""
+    if _symbolic(args[0]):
+        return _axis_position_taps(*args)
+    return _cached_axis_position_taps(*args)
+
+
+def local_window_geometry(*args):
+    """:func:`_local_window_geometry`, cached unless a size is symbolic."""
+    if _symbolic(*args[:2]):
+        return _local_window_geometry(*args)
+    return _cached_local_window_geometry(*args)
 
 
 class _CosinePositionAttention(nn.Module):
@@ -194,13 +242,16 @@ class _CosinePositionAttention(nn.Module):
         torch.compile it is computed in the graph."""
         grid = torch.stack(torch.meshgrid(coords_y, coords_x, indexing='ij'),
                            dim=-1).to(self.cpb_fc1.weight.dtype)
-        if torch.compiler.is_compiling():
+        if torch.compiler.is_compiling() or torch.compiler.is_exporting():
             return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         weights = (self.cpb_fc1.weight, self.cpb_fc1.bias,
                    self.cpb_fc2.weight, self.cpb_fc2.bias)
-        key = (coords_y.data_ptr(), coords_y.shape, coords_x.data_ptr(),
-               coords_x.shape) + tuple(
-                   (w.data_ptr(), w._version) for w in weights)
+        try:
+            key = (coords_y.data_ptr(), coords_y.shape, coords_x.data_ptr(),
+                   coords_x.shape) + tuple(
+                       (w.data_ptr(), w._version) for w in weights)
+        except RuntimeError:  # traced (fake tensors): compute in the graph
+            return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         cache = self._table_cache
         if cache is not None and cache[0] == key \
                 and not torch.is_grad_enabled():
@@ -328,7 +379,7 @@ class AggregatedAttention(_CosinePositionAttention):
         k_pool = F.normalize(k_pool, dim=-1)
 
         step = height
-        if not torch.is_grad_enabled():
+        if not (torch.is_grad_enabled() or torch.compiler.is_exporting()):
             per_row = b * self.num_heads * width * (
                 pool_h * pool_w + self.window_size**2)
             step = max(1, self.inference_block_elements // per_row)

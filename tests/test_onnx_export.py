@@ -1,0 +1,87 @@
+"""ONNX export (tools/deployment/pytorch2onnx.py): every family but
+TransNeXt round-trips through onnxruntime at one size within 1e-4; the
+dynamic-shape path at two sizes; a whole segmentor; clear errors."""
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from families import FAMILIES
+
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(ROOT, 'tools', 'deployment'))
+pytest.importorskip('onnxscript')
+pytest.importorskip('onnxruntime')
+
+import pytorch2onnx  # noqa: E402
+
+from mmmeta.utils import onnx_export  # noqa: E402
+
+# TransNeXt exports only at a fixed size and takes minutes (see
+# docs/benchmarks.md); its dynamic refusal is tested below.
+EXPORTED = [f for f in FAMILIES if f.name != 'TransNeXt']
+
+def _options(family):
+    return [f'{k}={v!r}' for k, v in family.options.items()]
+
+@pytest.mark.parametrize('family', EXPORTED,
+                         ids=[f.name for f in EXPORTED])
+def test_backbone_round_trips_through_onnxruntime(family, tmp_path):
+    torch.manual_seed(0)
+    args = ['--backbone', family.name, '--arch', family.smallest, '--out',
+            str(tmp_path / 'model.onnx'), '--shape', '64', '64',
+            '--repeats', '1']
+    if family.options:
+        args += ['--options', *_options(family)]
+    results = pytorch2onnx.main(args)
+    (result, ) = results.values()
+    assert result['max_rel_error'] <= 1e-4, result
+    assert result['onnxruntime_ms'] > 0 and result['torch_ms'] > 0
+
+def test_dynamic_export_runs_at_two_sizes(tmp_path):
+    torch.manual_seed(0)
+    results = pytorch2onnx.main([
+        '--backbone', 'PoolFormer', '--arch', 's12', '--out',
+        str(tmp_path / 'model.onnx'), '--shape', '64', '96', '--dynamic',
+        '--repeats', '1'
+    ])
+    assert list(results) == [(64, 96), (96, 128)]
+    for result in results.values():
+        assert result['max_rel_error'] <= 1e-4, result
+
+def test_whole_segmentor_exports(tmp_path):
+    pytest.importorskip('mmseg')
+    torch.manual_seed(0)
+    results = pytorch2onnx.main([
+        osp.join(ROOT, 'configs', 'demo', 'fpn_poolformer_s12_demo.py'),
+        '--out', str(tmp_path / 'model.onnx'), '--shape', '64', '64',
+        '--repeats', '1'
+    ])
+    (result, ) = results.values()
+    assert result['max_rel_error'] <= 1e-4, result
+
+def test_unsupported_exports_say_why(tmp_path):
+    from mmmeta.models import PoolFormer, TransNeXt
+    with pytest.raises(NotImplementedError, match='export at the deploy'):
+        onnx_export.export(TransNeXt('micro').eval(), str(tmp_path / 'a'),
+                           (64, 64), dynamic=True)
+    with pytest.raises(ValueError, match='--shape 96 64'):
+        onnx_export.export(PoolFormer('s12').eval(), str(tmp_path / 'b'),
+                           (70, 64), dynamic=True)
+    with pytest.raises(ValueError, match='opset 17 or newer'):
+        onnx_export.export(PoolFormer('s12').eval(), str(tmp_path / 'c'),
+                           (64, 64), opset=13)
+
+def test_missing_optional_package_is_named(monkeypatch):
+    import importlib
+    real = importlib.import_module
+
+    def fake(name, *args):
+        if name == 'onnxruntime':
+            raise ImportError('No module named onnxruntime')
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, 'import_module', fake)
+    with pytest.raises(ImportError, match=r'mmmeta\[deploy\]'):
+        onnx_export.require('onnxruntime', 'Running the exported graph')
+
