@@ -65,6 +65,11 @@ def apply_activation(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
         x = torch.relu_(x)
         if isinstance(act, SquaredReLU):
             return x.mul_(x)
-        # b + s * x * x, written into x (an exact alias is allowed)
-        return torch.addcmul(act.bias, x, x, value=act.scale.item(), out=x)
+        # b + s * x * x, written into x (an exact alias is allowed); on a
+        # CPU s is read as a number, elsewhere it stays a tensor (reading
+        # it would wait for the device)
+        if x.is_cpu:
+            return torch.addcmul(act.bias, x, x, value=act.scale.item(),
+                                 out=x)
+        return torch.addcmul(act.bias, x * act.scale, x, out=x)
     return act(x)

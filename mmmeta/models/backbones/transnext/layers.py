@@ -242,15 +242,8 @@ class _CosinePositionAttention(nn.Module):
         torch.compile it is computed in the graph."""
         grid = torch.stack(torch.meshgrid(coords_y, coords_x, indexing='ij'),
                            dim=-1).to(self.cpb_fc1.weight.dtype)
-        if torch.compiler.is_compiling() or torch.compiler.is_exporting():
-            return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
-        weights = (self.cpb_fc1.weight, self.cpb_fc1.bias,
-                   self.cpb_fc2.weight, self.cpb_fc2.bias)
-        try:
-            key = (coords_y.data_ptr(), coords_y.shape, coords_x.data_ptr(),
-                   coords_x.shape) + tuple(
-                       (w.data_ptr(), w._version) for w in weights)
-        except RuntimeError:  # traced (fake tensors): compute in the graph
+        key = self._table_key(coords_y, coords_x)
+        if key is None:  # traced: computed in the graph
             return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         cache = self._table_cache
         if cache is not None and cache[0] == key \
@@ -259,6 +252,20 @@ class _CosinePositionAttention(nn.Module):
         table = self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         self._table_cache = None if torch.is_grad_enabled() else (key, table)
         return table
+
+    def _table_key(self, coords_y: torch.Tensor, coords_x: torch.Tensor):
+        """What the cached table depends on; None while traced (compile,
+        export: fake tensors have no data to identify)."""
+        if torch.compiler.is_compiling() or torch.compiler.is_exporting():
+            return None
+        weights = (self.cpb_fc1.weight, self.cpb_fc1.bias,
+                   self.cpb_fc2.weight, self.cpb_fc2.bias)
+        try:
+            return (coords_y.data_ptr(), coords_y.shape, coords_x.data_ptr(),
+                    coords_x.shape) + tuple(
+                        (w.data_ptr(), w._version) for w in weights)
+        except RuntimeError:
+            return None
 
     def scale_queries(self, q_norm: torch.Tensor,
                       log_length: torch.Tensor) -> torch.Tensor:
