@@ -78,9 +78,6 @@ class TransNeXt(MetaFormer):
     conv_init = 'fan_out'
     #: The stage-1 map (stride 4) must hold one 8x8 pooling window.
     min_input_size = 29
-    no_dynamic_export_reason = (
-        'torch.export specialises the position-bias geometry to the '
-        'traced input size; export at the deployment size instead')
     min_input_reason = 'a stage-1 token map of at least 8x8 for the 8x8 ' \
         'pooling of aggregated attention'
 

@@ -122,7 +122,7 @@ def _axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
         weight = q_weight[:, None, :, None] * k_weight[None, :, None, :]
         index = index.flatten(2)
         weight = weight.flatten(2)
-        if not _symbolic(n_query):  # zero taps add nothing
+        if not _exported(n_query):  # zero taps add nothing
             used = weight.flatten(0, 1).abs().amax(0) > 0
             index, weight = index[..., used], weight[..., used]
     return (_log_spaced(values).to(device), index.to(device),
@@ -145,29 +145,33 @@ def _local_window_geometry(height: int, width: int, window: int,
 
 
 # The geometry depends only on the sizes. Eagerly it is cached per size;
-# torch.compile and a static-shape export take it as constants (no graph
-# break on torch.unique); a dynamic-shape export traces it with symbolic
-# sizes (uncached, closed form).
+# torch.compile takes it as constants (no graph break on torch.unique); an
+# export traces it (uncached, closed form, no data-dependent shapes), with
+# symbolic sizes where the input size is dynamic.
 _cached_axis_position_taps = lru_cache(maxsize=256)(
     torch.compiler.assume_constant_result(_axis_position_taps))
 _cached_local_window_geometry = lru_cache(maxsize=64)(
     torch.compiler.assume_constant_result(_local_window_geometry))
 
 
-def _symbolic(*sizes) -> bool:
-    return any(isinstance(size, torch.SymInt) for size in sizes)
+def _exported(*sizes) -> bool:
+    """Whether the geometry of these sizes is being traced for export (its
+    tensors then belong to the traced graph: neither cached nor pruned by
+    value)."""
+    return torch.compiler.is_exporting() or any(
+        isinstance(size, torch.SymInt) for size in sizes)
 
 
 def axis_position_taps(*args):
-    """:func:`_axis_position_taps`, cached unless the size is symbolic."""
-    if _symbolic(args[0]):
+    """:func:`_axis_position_taps`, cached unless exported."""
+    if _exported(args[0]):
         return _axis_position_taps(*args)
     return _cached_axis_position_taps(*args)
 
 
 def local_window_geometry(*args):
-    """:func:`_local_window_geometry`, cached unless a size is symbolic."""
-    if _symbolic(*args[:2]):
+    """:func:`_local_window_geometry`, cached unless exported."""
+    if _exported(*args[:2]):
         return _local_window_geometry(*args)
     return _cached_local_window_geometry(*args)
 
@@ -385,15 +389,18 @@ class AggregatedAttention(_CosinePositionAttention):
                                                              4).unbind(0)
         k_pool = F.normalize(k_pool, dim=-1)
 
-        step = height
+        row_blocks = [slice(0, height)]
         if not (torch.is_grad_enabled() or torch.compiler.is_exporting()):
             per_row = b * self.num_heads * width * (
                 pool_h * pool_w + self.window_size**2)
             step = max(1, self.inference_block_elements // per_row)
+            row_blocks = [
+                slice(y, min(y + step, height))
+                for y in range(0, height, step)
+            ]
         out = torch.cat([
             self._attend(q_norm, q_scaled, k_local, v_local, k_pool, v_pool,
-                         outside, height, slice(y, min(y + step, height)))
-            for y in range(0, height, step)
+                         outside, height, rows) for rows in row_blocks
         ], dim=2)
         out = out.permute(0, 2, 3, 1, 4).reshape(b, height, width, c)
         return self.proj(out)
@@ -456,7 +463,9 @@ class CosineAttention(_CosinePositionAttention):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, height, width, c = x.shape
         q, k, v = _heads_first(self.qkv(x), 3 * self.num_heads).chunk(3, 1)
-        log_length = math.log(height * width)
+        # a tensor, not math.log: the size stays symbolic under export
+        log_length = torch.ones((), dtype=torch.float64).mul(
+            height * width).log()
         q = self.scale_queries(F.normalize(q, dim=-1), log_length)
         bias = self.position_bias(height, width, x.device).to(x.dtype)
         out = F.scaled_dot_product_attention(
