@@ -3,12 +3,16 @@
 --compile``."""
 import types
 
+import pytest
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 import mmmeta
 from mmmeta.engine import InferenceOptimizeHook
 from mmmeta.models import ConvFormer, PoolFormer
+from mmmeta.models.inference import COMPILE_OPTIONS
+from mmmeta.models.layers import GELU
 
 
 def test_compiled_inference_equals_eager():
@@ -60,3 +64,43 @@ def test_hook_optimises_the_model_before_testing():
                       torch._dynamo.eval_frame.OptimizedModule)
     assert isinstance(model.head, nn.Identity)  # heads stay eager
     assert 'compiled' in logs[0]
+
+
+def test_rational_erf_is_within_float32_rounding_of_erf():
+    from mmmeta.models.layers.activations import rational_erf
+    z = torch.linspace(-8, 8, 160001)
+    exact = torch.special.erf(z.double())
+    assert (rational_erf(z).double() - exact).abs().max() < 5e-7
+    assert rational_erf(torch.tensor([0.0, 9.0, -9.0])).tolist() == \
+        pytest.approx([0.0, 1.0, -1.0], abs=5e-7)
+
+
+def _traced_calls(fn, x: torch.Tensor) -> set:
+    """Names of the functions dynamo records when compiling ``fn(x)``."""
+    graphs = []
+
+    def backend(graph_module, example_inputs):
+        graphs.append(graph_module)
+        return graph_module.forward
+
+    torch._dynamo.reset()
+    torch.compile(fn, backend=backend, fullgraph=True)(x)
+    return {getattr(node.target, '__name__', str(node.target))
+            for graph in graphs for node in graph.graph.nodes
+            if node.op in ('call_function', 'call_method')}
+
+
+def test_compiled_cpu_inference_takes_the_rational_erf_only():
+    gelu = GELU()
+    x = torch.linspace(-10, 10, 4001)
+    assert 'gelu' in _traced_calls(gelu, x)  # autograd: exact kernel
+    with torch.no_grad():
+        assert 'gelu' not in _traced_calls(gelu, x)  # rational erf
+        got = torch.compile(gelu, options=COMPILE_OPTIONS)(x)
+        exported = torch.export.export(gelu, (x, ))
+    assert 'gelu' in {node.target.__name__.split('.')[0]
+                      for node in exported.graph.nodes
+                      if node.op == 'call_function'}  # ONNX keeps its Erf
+    exact = F.gelu(x.double())
+    assert ((got.double() - exact).abs() / x.abs().clamp_min(1)).max() \
+        < 5e-7

@@ -3,7 +3,7 @@
 Family-specific layers live in their family's folder
 (``mmmeta/models/backbones/<family>/layers.py``).
 """
-from .activations import SquaredReLU, StarReLU, apply_activation, gelu
+from .activations import GELU, SquaredReLU, StarReLU, apply_activation, gelu
 from .blocks import MetaFormerBlock
 from .embed import Downsampling, Stem
 from .layout import nchw_view, nhwc_view, pointwise, to_pair
@@ -30,7 +30,8 @@ from .residual import DropPath, Scale
 from .token_mixers import Identity, Pooling
 
 __all__ = [
-    'SquaredReLU', 'StarReLU', 'apply_activation', 'gelu', 'MetaFormerBlock',
+    'GELU', 'SquaredReLU', 'StarReLU', 'apply_activation', 'gelu',
+    'MetaFormerBlock',
     'Downsampling', 'Stem', 'nchw_view', 'nhwc_view', 'pointwise', 'to_pair',
     'Mlp', 'fold_affine_into_linear', 'linear_add_to',
     'scale_linear_output', 'BatchNormNHWC',

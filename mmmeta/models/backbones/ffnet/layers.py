@@ -20,6 +20,7 @@ from torch import nn
 
 from ....registry import MODELS
 from ...layers import (
+    GELU,
     Fusable,
     Reparameterizable,
     build_norm,
@@ -232,7 +233,7 @@ class FFNifiedAttention(_ConvMixer):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = run_conv(self.fc, nchw_view(x))
-        return nhwc_view(self.conv2(F.gelu(self.conv1(x))))
+        return nhwc_view(self.conv2(gelu(self.conv1(x))))
 
 
 @MODELS.register_module()
@@ -263,7 +264,8 @@ class ConvFFN(_ConvMixer):
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         x = nhwc_view(self.conv(nchw_view(x)))
-        return gelu(F.linear(x, self.fc1.weight.flatten(1), self.fc1.bias))
+        return gelu(F.linear(x, self.fc1.weight.flatten(1), self.fc1.bias),
+                    inplace=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.linear(self.hidden(x), self.fc2.weight.flatten(1),
@@ -301,7 +303,7 @@ class ConvBNStem(Reparameterizable):
             layers.append(ConvBN(channels, width, 3, stride, 1,
                                  norm_cfg=norm_cfg))
             if act:
-                layers.append(nn.GELU())
+                layers.append(GELU())
             channels = width
         self.layers = nn.Sequential(*layers)
 
@@ -347,7 +349,7 @@ class ConvBNDownsampling(Reparameterizable):
         super().__init__()
         self.proj = nn.Sequential(
             ConvBN(in_channels, 2 * out_channels, 3, 2, 1, norm_cfg=norm_cfg),
-            nn.GELU(), ConvBN(2 * out_channels, out_channels,
+            GELU(), ConvBN(2 * out_channels, out_channels,
                               norm_cfg=norm_cfg))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import nn
 
-from ...layers import DropPath, nchw_view, nhwc_view
+from ...layers import GELU, DropPath, gelu, nchw_view, nhwc_view
 from .layers import ConvBN, ConvFFN, FFNifiedAttention
 
 
@@ -31,7 +31,7 @@ class PostActResidual(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = nchw_view(self.main(nhwc_view(x)))
-        return F.gelu(x + self.drop_path(y))
+        return gelu(x + self.drop_path(y), inplace=True)
 
 
 class FFNetHeadBlock(nn.Module):
@@ -89,7 +89,7 @@ class FFNetHead(BaseDecodeHead):
                 f'FFNetHead: channels ({self.channels}) must be head_width * '
                 f'final_expansion_ratio ({width})')
         self.squeeze = nn.Sequential(
-            ConvBN(total, total, norm_cfg=norm_cfg), nn.GELU(),
+            ConvBN(total, total, norm_cfg=norm_cfg), GELU(),
             ConvBN(total, head_width, norm_cfg=norm_cfg))
         rates = torch.linspace(0, drop_path, head_depth).tolist()
         self.head_blocks = nn.Sequential(*[
@@ -99,7 +99,7 @@ class FFNetHead(BaseDecodeHead):
         ])
         self.align = nn.Identity() if not final_expansion_ratio else \
             nn.Sequential(ConvBN(head_width, width, norm_cfg=norm_cfg),
-                          nn.GELU())
+                          GELU())
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         inputs = self._transform_inputs(inputs)

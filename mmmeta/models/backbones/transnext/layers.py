@@ -35,7 +35,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ....registry import MODELS
-from ...layers import nchw_view, nhwc_view, to_pair
+from ...layers import gelu, nchw_view, nhwc_view, to_pair
 
 Size = Union[int, Sequence[int]]
 
@@ -381,7 +381,7 @@ class AggregatedAttention(_CosinePositionAttention):
 
         # peripheral keys: 1x1 conv, GELU, average pooling, LayerNorm
         pooled = F.linear(x, self.sr.weight.flatten(1), self.sr.bias)
-        pooled = F.adaptive_avg_pool2d(nchw_view(F.gelu(pooled)),
+        pooled = F.adaptive_avg_pool2d(nchw_view(gelu(pooled)),
                                        (pool_h, pool_w))
         pooled = self.norm(nhwc_view(pooled).reshape(b, -1, c))
         k_pool, v_pool = self.kv(pooled).reshape(
@@ -502,4 +502,4 @@ class ConvolutionalGLU(nn.Module):
         gate, value = self.fc1(x).chunk(2, dim=-1)
         gate = nchw_view(gate.contiguous())
         gate = nhwc_view(self.dwconv(gate))
-        return self.drop(self.fc2(self.drop(F.gelu(gate) * value)))
+        return self.drop(self.fc2(self.drop(gelu(gate) * value)))
