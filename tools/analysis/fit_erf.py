@@ -12,7 +12,6 @@ largest errors (Lawson). The script prints the coefficients and the errors
 of the float32 evaluation (erf, and GELU built on it) next to ATen's.
 """
 import argparse
-import math
 import os
 import sys
 
@@ -31,9 +30,10 @@ def fit(numerator_terms: int, denominator_terms: int, rounds: int = 30,
                        1)
     weight = torch.ones_like(z)
     for index in range(rounds):
-        solution = torch.linalg.lstsq(system * weight[:, None],
-                                      (target * weight)[:, None]).solution[:,
-                                                                           0]
+        weighted = system * weight[:, None]
+        solution = torch.linalg.lstsq(weighted,
+                                      (target * weight)[:, None]).solution
+        solution = solution[:, 0]
         p = solution[:numerator_terms]
         q = torch.cat([solution.new_ones(1), solution[numerator_terms:]])
         denominator = q_powers @ q[1:] + 1
@@ -48,11 +48,11 @@ def float32_errors(p, q, limit: float = 4.0) -> dict:
     """Largest float32 errors against float64 on a dense grid: of erf
     (absolute), of the GELU built on it (relative to ``|x|``) and of
     ATen's float32 erf and GELU."""
-    from mmmeta.models.layers.activations import rational_erf
+    from mmmeta.models.layers.activations import rational_erf, rational_gelu
     z = torch.linspace(-6, 6, 600001)
     x = torch.linspace(-10, 10, 2000001)
     exact = F.gelu(x.double())
-    ours = x * (0.5 + 0.5 * rational_erf(x * math.sqrt(0.5), p, q, limit))
+    ours = rational_gelu(x, p, q, limit)
 
     def gelu_error(got):
         return ((got.double() - exact).abs() / x.double().abs().clamp_min(

@@ -74,6 +74,12 @@ def rational_erf(z: torch.Tensor,
     return z * _horner(numerator, s) / _horner(denominator, s)
 
 
+def rational_gelu(x: torch.Tensor, *erf_args) -> torch.Tensor:
+    """Exact-form GELU with :func:`rational_erf` (``erf_args`` are passed
+    on to it)."""
+    return x * (0.5 + 0.5 * rational_erf(x * math.sqrt(0.5), *erf_args))
+
+
 def compiling_for_cpu_inference(x: torch.Tensor) -> bool:
     """Whether ``x`` is traced by ``torch.compile`` for inference on a CPU
     (not for an export)."""
@@ -98,7 +104,7 @@ def gelu(x: torch.Tensor, approximate: str = 'none',
             which must then be a temporary. Defaults to False.
     """
     if approximate == 'none' and compiling_for_cpu_inference(x):
-        return x * (0.5 + 0.5 * rational_erf(x * math.sqrt(0.5)))
+        return rational_gelu(x)
     if inplace and not torch.is_grad_enabled():
         return torch.ops.aten.gelu_(x, approximate=approximate)
     return F.gelu(x, approximate=approximate)
