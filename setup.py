@@ -11,6 +11,7 @@ import shutil
 import sys
 
 from setuptools import find_packages, setup
+from setuptools.command.editable_wheel import editable_wheel
 
 HERE = osp.dirname(osp.abspath(__file__))
 
@@ -59,9 +60,36 @@ def add_mim_extension() -> None:
             shutil.copyfile(src, dst)
 
 
+class EditableWithMim(editable_wheel):
+    """An editable install that ``mim`` can find.
+
+    mim looks for a package's ``.mim`` folder at ``<distribution location>
+    / <first line of top_level.txt>``. A PEP 660 editable install puts the
+    distribution in site-packages, where no ``mmmeta`` folder exists (the
+    code stays in the checkout), so ``mim search`` / ``train`` / ``test``
+    found nothing. The editable wheel's ``top_level.txt`` therefore names
+    the checkout's package folder by its absolute path first (joined to any
+    location, it stays itself), then ``mmmeta``; regular wheels are left as
+    they are.
+    """
+
+    def _install_namespaces(self, installation_dir, pth_prefix):
+        super()._install_namespaces(installation_dir, pth_prefix)
+        for info in os.listdir(installation_dir):
+            top_level = osp.join(installation_dir, info, 'top_level.txt')
+            if info.endswith('.dist-info') and osp.isfile(top_level):
+                with open(top_level, 'w') as f:
+                    f.write(osp.join(HERE, 'mmmeta') + '\nmmmeta\n')
+
+
 add_mim_extension()
+#: The distribution name. PyPI's ``mmmeta`` is an unrelated project (it
+#: also installs an ``mmmeta`` module); the import name here stays
+#: ``mmmeta``, which the configs and the registry scope use.
+DISTRIBUTION = 'mmmetaformer'
+
 setup(
-    name='mmmeta',
+    name=DISTRIBUTION,
     version=read_version(),
     description='MetaFormer-family backbones (PoolFormer, ConvFormer, '
     'CAFormer, TransNeXt, FFNet, ...) for mmdet, mmsegmentation and '
@@ -84,4 +112,5 @@ setup(
             'deploy.txt'),
     },
     zip_safe=False,
+    cmdclass={'editable_wheel': EditableWithMim},
 )

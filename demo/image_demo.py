@@ -20,13 +20,30 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('image', help='an image file')
     parser.add_argument('config', help='a segmentor or detector config')
     parser.add_argument('checkpoint', help='its trained weights')
-    parser.add_argument('--out-file', required=True, help='the PNG to write')
+    parser.add_argument('--out-file', required=True,
+                        help='the image to write; its extension says the '
+                        'format (.png, .jpg, ...)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--score-thr', type=float, default=0.3,
                         help='detections below this score are not drawn')
     parser.add_argument('--opacity', type=float, default=0.5,
                         help='opacity of the drawn segmentation')
     return parser.parse_args(argv)
+
+
+def write_image(drawn: str, out_file: str) -> None:
+    """Save the inferencer's drawing in the format ``out_file`` names (the
+    inferencers write JPEG, whatever the name)."""
+    from PIL import Image
+    formats = {'.png': 'PNG', '.jpg': 'JPEG', '.jpeg': 'JPEG',
+               '.bmp': 'BMP', '.webp': 'WEBP', '.tif': 'TIFF',
+               '.tiff': 'TIFF'}
+    ext = osp.splitext(out_file)[1].lower()
+    if ext not in formats:
+        raise ValueError(f'--out-file {out_file}: say the image format by '
+                         f'its extension, one of {sorted(formats)}')
+    with Image.open(drawn) as image:
+        image.convert('RGB').save(out_file, format=formats[ext])
 
 
 def task_of(config) -> str:
@@ -68,7 +85,7 @@ def main(argv=None) -> Dict:
         raise RuntimeError(f'the {task} inferencer drew nothing into '
                            f'{out_dir}')
     os.makedirs(osp.dirname(osp.abspath(args.out_file)), exist_ok=True)
-    os.replace(drawn[0], args.out_file)
+    write_image(drawn[0], args.out_file)
     print(f'{args.out_file}: prediction of {osp.basename(args.config)} on '
           f'{args.image}')
     return dict(task=task, out_file=args.out_file)

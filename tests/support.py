@@ -334,3 +334,42 @@ def load_config(path: str):
     if path not in _CONFIGS:
         _CONFIGS[path] = Config.fromfile(osp.join(CONFIG_DIR, path))
     return copy.deepcopy(_CONFIGS[path])
+
+
+def train_and_predict(cfg, host: str):
+    """Build ``cfg.model`` with the host's registry (random weights, SyncBN
+    as BN), train one step on a generated batch (with ``cfg.optim_wrapper``
+    if the config has one) and predict; returns the model."""
+    import warnings
+
+    from mmengine.optim import build_optim_wrapper
+    from mmengine.registry import init_default_scope
+
+    from mmmeta.utils.config_checks import convert_syncbn_to_bn
+    convert_syncbn_to_bn(cfg._cfg_dict)  # one CPU process
+    init_default_scope(host)
+    if host == 'mmseg':
+        from mmseg.registry import MODELS
+        pre = cfg.model.data_preprocessor
+        if pre.get('size') is None and pre.get('size_divisor') is None:
+            pre.size = (64, 64)  # a model base gets it from a dataset's
+        batch = seg_batch(hw=(64, 64),
+                          num_classes=cfg.model.decode_head.num_classes)
+    else:
+        from mmdet.registry import MODELS
+        batch = det_batch(with_mask='roi_head' in cfg.model, hw=(64, 96))
+    with warnings.catch_warnings(record=True):
+        model = MODELS.build(cfg.model)
+    torch.manual_seed(0)
+    model.train()
+    data = model.data_preprocessor(batch, training=True)
+    loss, _ = model.parse_losses(model(**data, mode='loss'))
+    assert torch.isfinite(loss)
+    if 'optim_wrapper' in cfg:
+        build_optim_wrapper(model, cfg.optim_wrapper).update_params(loss)
+    else:
+        loss.backward()
+    model.eval()
+    with torch.no_grad():
+        assert len(model.test_step(batch)) == 2
+    return model

@@ -2,6 +2,7 @@
 (deploy + compile with freezing) and its hook for ``tools/test.py
 --compile``."""
 import types
+import warnings
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from torch import nn
 import mmmeta
 from mmmeta.engine import InferenceOptimizeHook
 from mmmeta.models import ConvFormer, PoolFormer
-from mmmeta.models.inference import COMPILE_OPTIONS
+from mmmeta.models.inference import COMPILE_OPTIONS, CompiledInference
 from mmmeta.models.layers import GELU
 
 
@@ -23,9 +24,42 @@ def test_compiled_inference_equals_eager():
         expected = model(x)
         fast = mmmeta.optimize_for_inference(model)
         got = fast(x)
-    assert isinstance(fast, torch._dynamo.eval_frame.OptimizedModule)
+    assert isinstance(fast, CompiledInference)
+    assert fast.out_channels == model.out_channels
     for g, e in zip(got, expected):
         assert ((g - e).abs().max() / e.abs().max()) < 1e-5
+
+
+TINY = dict(depths=[1, 1, 1, 1], dims=[16, 32, 48, 64])
+
+
+@pytest.mark.parametrize('max_compiles', [4, 0])
+def test_mixed_input_sizes_compile_a_bounded_number_of_times(max_compiles):
+    """A test set of many image sizes (as ADE20K's) must not compile once
+    per size: height and width are dynamic from the first call, and past
+    ``max_compiles`` graphs the deployed model runs eagerly, with a
+    warning, giving the same outputs."""
+    torch._dynamo.reset()
+    torch.manual_seed(0)
+    model = PoolFormer(TINY).eval()
+    sizes = [(64, 96), (96, 64), (128, 96), (160, 224), (64, 128),
+             (224, 160), (96, 96), (320, 256)]
+    inputs = [torch.randn(1, 3, *hw) for hw in sizes]
+    with torch.no_grad():
+        expected = [model(x) for x in inputs]
+        fast = mmmeta.optimize_for_inference(model,
+                                             max_compiles=max_compiles)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            got = [fast(x) for x in inputs]
+    assert min(1, max_compiles) <= fast.compiles <= max_compiles
+    fell_back = [w for w in caught if 'eagerly' in str(w.message)]
+    assert len(fell_back) == int(fast.eager)  # said once, when it happened
+    assert fast.eager == (max_compiles == 0)
+    for outs, refs in zip(got, expected):
+        for g, e in zip(outs, refs):
+            assert g.shape == e.shape
+            assert ((g - e).abs().max() / e.abs().max()) < 1e-5
 
 
 def test_deploy_folds_star_relu_into_the_mlp():
@@ -60,8 +94,7 @@ def test_hook_optimises_the_model_before_testing():
     InferenceOptimizeHook(compile=True).before_test(runner)
     model = wrapped.module
     assert not model.training
-    assert isinstance(model.backbone,
-                      torch._dynamo.eval_frame.OptimizedModule)
+    assert isinstance(model.backbone, CompiledInference)
     assert isinstance(model.head, nn.Identity)  # heads stay eager
     assert 'compiled' in logs[0]
 

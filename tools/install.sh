@@ -109,6 +109,33 @@ fi
 if [[ "$WITH_MMPRETRAIN" == "1" ]]; then
     "${PIPC[@]}" -r "$ROOT/requirements/optional.txt"
 fi
+# mim (model zoo search, `mim train/test mmmetaformer CONFIG`). openmim's
+# `opendatalab` requirement (dataset downloads only, never imported by the
+# commands used here) pins an old setuptools, so mim comes without it.
+"${PIPC[@]}" -r "$ROOT/requirements/mim.txt"
+"${PIPC[@]}" --no-deps openmim==0.3.9
+
+# PyPI's "mmmeta" is an unrelated project that also installs an `mmmeta`
+# module; before the rename to "mmmetaformer" this project used that name.
+FOREIGN="$("$PY" - <<'PYFOREIGN'
+import importlib.metadata as md
+try:
+    dist = md.distribution('mmmeta')
+except md.PackageNotFoundError:
+    print('')
+else:
+    summary = dist.metadata.get('Summary') or ''
+    print('ours' if summary.startswith('MetaFormer-family') else summary)
+PYFOREIGN
+)"
+if [[ "$FOREIGN" == "ours" ]]; then
+    log "removing this project's install under its old name 'mmmeta'"
+    "${PIP[@]}" uninstall -y mmmeta
+elif [[ -n "$FOREIGN" ]]; then
+    die "this environment has PyPI's unrelated 'mmmeta' package (\"$FOREIGN\"),
+    which also installs an 'mmmeta' module and would shadow this one.
+    Remove it with: $PY -m pip uninstall mmmeta   (then run this again)"
+fi
 "${PIPC[@]}" --no-build-isolation --no-deps -e "$ROOT"
 
 # --------------------------------------------------------------- checks
@@ -118,6 +145,7 @@ import torch, mmcv, mmengine, mmdet, mmseg, mmmeta
 from mmcv.ops import nms, RoIAlign  # noqa: F401
 names = {d.metadata['Name'].lower() for d in md.distributions()}
 assert 'torchvision' not in names, 'torchvision must not be installed'
+assert 'mmmetaformer' in names, 'mmmeta is not installed as mmmetaformer'
 print(f'[mmmeta install] ok: torch {torch.__version__}, mmcv {mmcv.__version__}, '
       f'mmengine {mmengine.__version__}, mmdet {mmdet.__version__}, '
       f'mmseg {mmseg.__version__}, mmmeta {mmmeta.__version__}')

@@ -24,8 +24,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--compile', action='store_true',
                         help='test the re-parameterised model with its '
                         'backbone compiled (torch.compile, inductor '
-                        'freezing): same outputs, faster where compiling '
-                        'pays (one compile per input shape)')
+                        'freezing, dynamic height and width, at most four '
+                        'compilations, then eager): same outputs, faster '
+                        'where compiling pays')
     add_common_arguments(parser)
     return parser.parse_args(argv)
 

@@ -65,3 +65,13 @@ class InferenceOptimizeHook(Hook):
         runner.logger.info('mmmeta: testing the re-parameterised'
                            + (', compiled' if self.compile else '')
                            + ' model')
+
+    def after_test(self, runner) -> None:
+        from ..models.inference import CompiledInference
+        model = getattr(runner.model, 'module', runner.model)
+        for module in model.modules():
+            if isinstance(module, CompiledInference):
+                runner.logger.info(
+                    f'mmmeta: {len(module.sizes)} input sizes, '
+                    f'{module.compiles} compiled graphs'
+                    + (', then eager' if module.eager else ''))

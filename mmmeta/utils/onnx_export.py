@@ -1,13 +1,15 @@
 """ONNX export of a backbone or a whole model, checked in onnxruntime.
 
 Used by ``tools/deployment/pytorch2onnx.py``. onnx, onnxscript (torch's
-exporter) and onnxruntime are optional: ``pip install 'mmmeta[deploy]'``;
-``import mmmeta`` never needs them.
+exporter) and onnxruntime are optional: ``pip install -e ".[deploy]"`` in
+the checkout; ``import mmmeta`` never needs them.
 """
+import contextlib
 import importlib
 import statistics
 import time
-from typing import Dict, List, Sequence, Tuple
+import types
+from typing import Dict, Iterator, List, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -15,6 +17,44 @@ from torch import nn
 #: input sizes must be multiples of this for a dynamic-shape export (the
 #: backbones' total stride)
 SIZE_MULTIPLE = 32
+#: largest relative difference to PyTorch an exported graph may show
+TOLERANCE = 1e-4
+
+
+def _integer_upsample(self, x: torch.Tensor) -> torch.Tensor:
+    """mmseg's ``Upsample.forward`` for an integer scale factor, with the
+    output size kept as integer arithmetic on the input's size."""
+    factor = int(self.scale_factor)
+    size = [side * factor for side in x.shape[-2:]]
+    return torch.nn.functional.interpolate(x, size, None, self.mode,
+                                           self.align_corners)
+
+
+@contextlib.contextmanager
+def export_friendly(model: nn.Module) -> Iterator[nn.Module]:
+    """Patch, while exporting, what traces into a graph with sizes frozen
+    to the example input's.
+
+    mmseg's ``Upsample`` (Semantic FPN's scale heads) computes its output
+    size as ``int(side * 2.0)``; the exporter bakes the traced value in, so
+    a dynamic graph upsampled every map to the example's size and was wrong
+    at any other (3-13 % off). With an integer factor the size stays
+    ``side * 2``: the same numbers, symbolic.
+    """
+    patched = []
+    for module in model.modules():
+        factor = getattr(module, 'scale_factor', None)
+        if (type(module).__name__ == 'Upsample'
+                and type(module).__module__.startswith('mmseg')
+                and not module.size and isinstance(factor, float)
+                and factor.is_integer()):
+            module.forward = types.MethodType(_integer_upsample, module)
+            patched.append(module)
+    try:
+        yield model
+    finally:
+        for module in patched:
+            del module.forward
 
 
 def require(module: str, purpose: str):
@@ -26,8 +66,9 @@ def require(module: str, purpose: str):
                    'onnxscript': 'onnxscript'}.get(module, module)
         raise ImportError(
             f'{purpose} needs the optional package {package!r}, which is '
-            f'not installed: pip install "mmmeta[deploy]" (or pip install '
-            f'{package}).') from error
+            f'not installed: pip install {package}, or pip install -e '
+            f'".[deploy]" in the mmmeta checkout (not "pip install mmmeta":'
+            f' that PyPI name is an unrelated project).') from error
 
 
 class TensorOutputs(nn.Module):
@@ -99,7 +140,7 @@ def export(model: nn.Module, path: str, shape: Sequence[int],
             3: SIZE_MULTIPLE * side('width_32', min=1, max=256)}}
     name = type(model).__name__
     try:
-        with torch.no_grad():
+        with torch.no_grad(), export_friendly(model):
             torch.onnx.export(wrapper, (example, ), path, dynamo=True,
                               opset_version=opset, input_names=['inputs'],
                               dynamic_shapes=dynamic_shapes,
@@ -112,6 +153,17 @@ def export(model: nn.Module, path: str, shape: Sequence[int],
             f'{type(error).__name__}: {str(error).strip()[:2000]}{hint}'
         ) from error
     return wrapper
+
+
+def check_sizes(shape: Sequence[int], dynamic: bool) -> List[Tuple[int, int]]:
+    """The input sizes an export is checked at: the traced one, and for a
+    dynamic graph two others (larger, one of them with a new aspect)."""
+    height, width = shape
+    sizes = [(height, width)]
+    if dynamic:
+        sizes += [(height + SIZE_MULTIPLE, width + SIZE_MULTIPLE),
+                  (height + 2 * SIZE_MULTIPLE, width)]
+    return sizes
 
 
 def round_up(size: int, multiple: int = SIZE_MULTIPLE) -> int:
@@ -169,6 +221,12 @@ def compare(function: nn.Module, path: str, shape: Sequence[int],
         if len(got) != len(expected):
             raise RuntimeError(f'the ONNX graph returns {len(got)} outputs, '
                                f'PyTorch {len(expected)}')
+        for index, (g, e) in enumerate(zip(got, expected)):
+            if tuple(g.shape) != tuple(e.shape):
+                raise RuntimeError(
+                    f'output {index} of the ONNX graph has shape '
+                    f'{tuple(g.shape)} at input {shape[0]}x{shape[1]}, '
+                    f'PyTorch {tuple(e.shape)}')
         error = max(
             float((torch.from_numpy(g) - e).abs().max() /
                   e.abs().max().clamp_min(1e-12))

@@ -9,15 +9,26 @@ segmentor, drawn over an image.
 
 Methods (written here; the ``grad-cam`` package needs torchvision):
 
-* ``gradcam`` (Selvaraju et al., ICCV 2017): the backbone stage's feature
-  maps weighted by the spatial mean of the target score's gradient, summed
-  over channels, ReLU. The target is a class logit (``--target``, default
-  the predicted class) of a classifier; for a segmentor, the sum of that
-  class's logits over the pixels predicted as it (default: the most
-  frequent predicted class).
+* ``hirescam`` (Draelos and Carin, 2020), the default for segmentors: the
+  target score's gradient times the stage's feature maps, element by
+  element, summed over channels, ReLU. Each location shows its own
+  first-order contribution to the score, so a class predicted from one
+  region lights up that region only.
+* ``gradcam`` (Selvaraju et al., ICCV 2017), the default for classifiers:
+  the feature maps weighted by the spatial *mean* of the gradient. For a
+  segmentor this spreads the evidence of one region to every place with
+  similar features (dense backbones end in a norm, so features are signed),
+  which is why it is not the default there.
 * ``eigencam`` (Muhammad and Yeasin, IJCNN 2020), gradient-free: the
   projection of the stage's feature maps on their first principal
   component, signed to agree with the mean activation.
+
+The target is a class logit (``--target``, default the predicted class) of
+a classifier; for a segmentor, the sum of that class's logits over the
+pixels predicted as it (default: the most frequent predicted class). The
+map is scaled by its maximum (zero stays zero); a map with no positive
+evidence is drawn empty and says so. Titles name the class as the
+checkpoint's or the config's dataset does.
 
 ``--features`` draws, for every backbone stage, the mean activation and the
 first three principal components (as RGB) in a grid.
@@ -26,7 +37,7 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -40,8 +51,10 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'random weights, to try the tool)')
     parser.add_argument('image', help='an image file')
     parser.add_argument('--out', required=True, help='the PNG to write')
-    parser.add_argument('--method', default='gradcam',
-                        choices=['gradcam', 'eigencam'])
+    parser.add_argument('--method', default=None,
+                        choices=['hirescam', 'gradcam', 'eigencam'],
+                        help='default: hirescam for a segmentor, gradcam '
+                        'for a classifier')
     parser.add_argument('--features', action='store_true',
                         help='draw per-stage feature maps instead of a CAM')
     parser.add_argument('--stage', type=int, default=-1,
@@ -57,14 +70,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def load_model(config: str, checkpoint: str):
-    """The model of ``config`` with ``checkpoint`` loaded, in eval mode, and
-    its kind ('classifier' or 'segmentor')."""
+    """The model of ``config`` with ``checkpoint`` loaded, in eval mode, its
+    kind ('classifier' or 'segmentor') and its class names (None if
+    unknown)."""
     from mmengine.runner import load_checkpoint
 
     from mmmeta.utils.cli import build_model_from_config
     model = build_model_from_config(config)
+    meta = {}
     if checkpoint != 'none':
-        load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+        loaded = load_checkpoint(model, checkpoint, map_location='cpu',
+                                 strict=True)
+        meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}
     names = {cls.__name__ for cls in type(model).__mro__}
     if 'BaseSegmentor' in names:
         kind = 'segmentor'
@@ -75,7 +92,45 @@ def load_model(config: str, checkpoint: str):
             'segmentor config of the same backbone')
     else:
         kind = 'classifier'
-    return model.eval(), kind
+    return model.eval(), kind, class_names(config, meta)
+
+
+def class_names(config: str, meta: dict) -> Optional[Sequence[str]]:
+    """The classes of the checkpoint's dataset (mmengine saves them in
+    ``meta['dataset_meta']``), else of the config's test dataset (its
+    ``metainfo``, else its dataset class's ``METAINFO``)."""
+    classes = (meta.get('dataset_meta') or {}).get('classes')
+    if classes:
+        return tuple(classes)
+    from mmengine.config import Config
+    cfg = Config.fromfile(config)
+    dataset = cfg.get('test_dataloader', {}).get('dataset', {})
+    while isinstance(dataset, dict) and 'dataset' in dataset:
+        dataset = dataset['dataset']  # RepeatDataset and other wrappers
+    if not isinstance(dataset, dict):
+        return None
+    classes = (dataset.get('metainfo') or {}).get('classes')
+    if classes:
+        return tuple(classes)
+    from mmengine.registry import DATASETS
+    dataset_type = dataset.get('type')
+    scope = cfg.get('default_scope')
+    try:
+        from mmengine.registry import init_default_scope
+        if scope:
+            init_default_scope(scope)
+        cls = DATASETS.get(dataset_type) if isinstance(
+            dataset_type, str) else dataset_type
+    except (KeyError, ImportError):
+        cls = None
+    classes = getattr(cls, 'METAINFO', {}).get('classes') if cls else None
+    return tuple(classes) if classes else None
+
+
+def class_label(target: int, classes: Optional[Sequence[str]]) -> str:
+    if classes and 0 <= target < len(classes):
+        return f"'{classes[target]}' (class {target})"
+    return f'class {target}'
 
 
 def load_image(model, path: str, shape: Tuple[int, int]
@@ -128,10 +183,22 @@ def target_score(scores: torch.Tensor, kind: str,
 
 
 def grad_cam(feature: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
-    """Grad-CAM of ``score`` on a ``(1, C, h, w)`` feature map."""
+    """Grad-CAM of ``score`` on a ``(1, C, h, w)`` feature map: channels
+    weighted by the spatial mean of the gradient."""
     (grad, ) = torch.autograd.grad(score, feature)
     weights = grad.mean((2, 3), keepdim=True)
     return F.relu((weights * feature).sum(1))[0].detach()
+
+
+def hires_cam(feature: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
+    """HiResCAM of ``score`` on a ``(1, C, h, w)`` feature map: the
+    gradient times the feature, element by element, summed over
+    channels."""
+    (grad, ) = torch.autograd.grad(score, feature)
+    return F.relu((grad * feature).sum(1))[0].detach()
+
+
+CAMS = dict(gradcam=grad_cam, hirescam=hires_cam)
 
 
 def principal_components(feature: torch.Tensor, k: int) -> torch.Tensor:
@@ -153,12 +220,16 @@ def eigen_cam(feature: torch.Tensor) -> torch.Tensor:
     return F.relu(principal_components(feature, 1)[0])
 
 
-def to_image(heat: torch.Tensor, shape: Tuple[int, int]) -> np.ndarray:
-    """``heat`` resized to ``shape`` and scaled to [0, 1]."""
+def to_image(heat: torch.Tensor, shape: Tuple[int, int],
+             keep_zero: bool = False) -> np.ndarray:
+    """``heat`` resized to ``shape`` and scaled to [0, 1]: by its range, or
+    by its maximum alone with ``keep_zero`` (a CAM, where zero means no
+    evidence)."""
     heat = F.interpolate(heat[None, None].float(), size=shape,
                          mode='bilinear', align_corners=False)[0, 0]
-    heat = heat - heat.min()
-    return (heat / heat.max().clamp_min(1e-12)).numpy()
+    if not keep_zero:
+        heat = heat - heat.min()
+    return (heat.clamp_min(0) / heat.max().clamp_min(1e-12)).numpy()
 
 
 def draw_cam(rgb: np.ndarray, heat: np.ndarray, title: str, out: str):
@@ -206,25 +277,30 @@ def draw_features(rgb: np.ndarray, stages: List[torch.Tensor], out: str):
 def main(argv=None) -> Dict:
     args = parse_args(argv)
     import mmmeta  # noqa: F401  (registers the backbones)
-    model, kind = load_model(args.config, args.checkpoint)
+    model, kind, classes = load_model(args.config, args.checkpoint)
     shape = tuple(args.shape or ((224, 224) if kind == 'classifier'
                                  else (512, 512)))
+    method = args.method or ('gradcam' if kind == 'classifier'
+                             else 'hirescam')
     rgb, x = load_image(model, args.image, shape)
-    with torch.set_grad_enabled(args.method == 'gradcam'
-                                and not args.features):
+    with torch.set_grad_enabled(method != 'eigencam' and not args.features):
         scores, stages = forward_with_features(model, kind, x)
         if args.features:
             draw_features(rgb, stages, args.out)
             return dict(kind=kind, stages=len(stages), out=args.out)
         feature = stages[args.stage]
         score, target = target_score(scores, kind, args.target)
-        heat = (grad_cam(feature, score) if args.method == 'gradcam' else
-                eigen_cam(feature))
-    heat_image = to_image(heat, shape)
-    title = f'{args.method}, class {target}, stage output {args.stage}'
+        heat = (eigen_cam(feature) if method == 'eigencam' else
+                CAMS[method](feature, score))
+    heat_image = to_image(heat, shape, keep_zero=True)
+    title = (f'{method}, {class_label(target, classes)}, stage output '
+             f'{args.stage}')
+    if not heat.max() > 0:
+        title += ': no positive evidence'
     draw_cam(rgb, heat_image, title, args.out)
     print(f'{args.out}: {title}')
-    return dict(kind=kind, target=target, heat=heat_image, out=args.out)
+    return dict(kind=kind, target=target, heat=heat_image, out=args.out,
+                method=method, title=title)
 
 
 if __name__ == '__main__':

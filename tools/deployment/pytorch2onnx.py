@@ -14,10 +14,13 @@ The model is re-parameterised first (``switch_to_deploy()``), exported with
 torch's dynamo exporter (opset 18 unless ``--opset``), checked with
 ``onnx.checker`` and run in onnxruntime on the same input as PyTorch; the
 tool prints the largest relative difference of the outputs and the median
-time of both. ``--dynamic`` makes height and width dynamic (multiples of
-32; batch 1). A whole model is exported in
+time of both, and exits non-zero (after writing the file) when a difference
+exceeds ``--tolerance``. ``--dynamic`` makes height and width dynamic
+(multiples of 32; batch 1); the graph is then checked at the traced size
+and at two others. A whole model is exported in
 ``mode='tensor'`` (the raw head outputs, no post-processing). Needs
-``pip install "mmmeta[deploy]"`` (onnx, onnxscript, onnxruntime).
+``pip install -e ".[deploy]"`` in the checkout (onnx, onnxscript,
+onnxruntime).
 """
 import argparse
 import os
@@ -49,6 +52,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         'switch_to_deploy)')
     parser.add_argument('--repeats', type=int, default=5,
                         help='timed runs of each runtime')
+    parser.add_argument('--tolerance', type=float, default=None,
+                        help='largest relative difference to PyTorch that '
+                        'passes (default 1e-4)')
     args = parser.parse_args(argv)
     if bool(args.config) == bool(args.backbone):
         parser.error('give a config or --backbone (one of them)')
@@ -64,8 +70,9 @@ def build(args):
         from mmmeta.registry import build_module
         from mmmeta.utils.cli import parse_options
         options = parse_options(args.options)
-        model = build_module(dict(type=args.backbone, arch=args.arch,
-                                  **options))
+        if args.arch is not None:
+            options['arch'] = args.arch
+        model = build_module(dict(type=args.backbone, **options))
         whole = False
     else:
         from mmmeta.utils.cli import build_model_from_config
@@ -82,21 +89,24 @@ def build(args):
     return model, whole
 
 
-def main(argv=None) -> Dict[str, float]:
+class ParityError(RuntimeError):
+    """The exported graph computes something else than the model."""
+
+
+def main(argv=None) -> Dict:
     args = parse_args(argv)
     from mmmeta.utils import onnx_export
     model, whole = build(args)
-    shapes = [tuple(args.shape)]
-    if args.dynamic:  # also another size than the traced one
-        shapes.append(tuple(s + onnx_export.SIZE_MULTIPLE
-                            for s in args.shape))
+    shapes = onnx_export.check_sizes(args.shape, args.dynamic)
     function = onnx_export.TensorOutputs(model, whole).eval()
     torch_ms = {shape: onnx_export.time_torch(function, shape, args.repeats)
                 for shape in shapes}
     onnx_export.export(model, args.out, args.shape, whole_model=whole,
                        dynamic=args.dynamic, opset=args.opset)
     onnx_export.check(args.out)
-    results = {}
+    tolerance = (onnx_export.TOLERANCE if args.tolerance is None
+                 else args.tolerance)
+    results, failed = {}, []
     for shape in shapes:
         result = onnx_export.compare(function, args.out, shape,
                                      repeats=args.repeats)
@@ -106,10 +116,22 @@ def main(argv=None) -> Dict[str, float]:
               f'difference to PyTorch {result["max_rel_error"]:.2e}; '
               f'PyTorch {result["torch_ms"]:.1f} ms, onnxruntime '
               f'{result["onnxruntime_ms"]:.1f} ms')
+        if not result['max_rel_error'] <= tolerance:
+            failed.append(f'{shape[0]}x{shape[1]} '
+                          f'({result["max_rel_error"]:.2e})')
+    if failed:
+        raise ParityError(
+            f'{args.out} does not compute what the model does at '
+            f'{", ".join(failed)}: relative difference above {tolerance:g}'
+            f'. Do not deploy it; export with a fixed size (drop '
+            f'--dynamic) and report the model.')
     return results
 
 
 if __name__ == '__main__':
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
         os.path.abspath(__file__)))))
-    main()
+    try:
+        main()
+    except ParityError as error:
+        sys.exit(f'error: {error}')

@@ -29,6 +29,7 @@ norms ``norm{i}``.
 """
 import copy
 import importlib
+import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -150,6 +151,12 @@ class MetaFormer(BaseModule):
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
             checkpoint=path_or_url, prefix=None)`` loads any supported
             checkpoint layout strictly (see ``load_pretrained``).
+        pretrained (str, optional): Deprecated alias of
+            ``init_cfg=dict(type='Pretrained', checkpoint=pretrained)``, as
+            in mmdet's and mmseg's own backbones; mmseg's segmentors hand
+            ``model.pretrained`` of a config (e.g. ResNet weights of an
+            upstream ``_base_`` model) to the backbone. Ignored, with a
+            warning, when ``init_cfg`` is given.
     """
 
     #: Named variants: name -> arch dict.
@@ -196,8 +203,10 @@ class MetaFormer(BaseModule):
                  gap_before_out_norm: bool = False,
                  with_cp: bool = False,
                  impl: str = 'fast',
-                 init_cfg: Optional[Union[dict, List[dict]]] = None):
-        super().__init__(init_cfg=init_cfg)
+                 init_cfg: Optional[Union[dict, List[dict]]] = None,
+                 pretrained: Optional[str] = None):
+        super().__init__(init_cfg=self._merge_pretrained(init_cfg,
+                                                         pretrained))
         settings = self.resolve_arch(arch)
         if out_norm_cfg is not _DEFAULT:
             settings['out_norm'] = out_norm_cfg
@@ -234,6 +243,30 @@ class MetaFormer(BaseModule):
         self._register_load_state_dict_pre_hook(self._convert_on_load)
 
     # ------------------------------------------------------------ settings
+    @classmethod
+    def _merge_pretrained(cls, init_cfg, pretrained: Optional[str]):
+        """``init_cfg`` with the deprecated ``pretrained`` folded in."""
+        if pretrained is None:
+            return init_cfg
+        if not isinstance(pretrained, str):
+            raise TypeError(f'{cls.__name__}: pretrained must be a path or '
+                            f'URL (str) or None, got {pretrained!r}')
+        if init_cfg is not None:
+            warnings.warn(
+                f'{cls.__name__}: ignoring pretrained={pretrained!r}, since '
+                f"init_cfg={init_cfg!r} is set (mmseg hands a config's "
+                f'model.pretrained to the backbone; set model.pretrained='
+                f'None to silence this).', stacklevel=3)
+            return init_cfg
+        warnings.warn(
+            f'{cls.__name__}: pretrained={pretrained!r} is deprecated; '
+            f"loading it as init_cfg=dict(type='Pretrained', "
+            f'checkpoint=...). If it came from an upstream base config '
+            f'(model.pretrained, e.g. ResNet weights), set '
+            f'model.pretrained=None and give the backbone its own init_cfg.',
+            stacklevel=3)
+        return dict(type='Pretrained', checkpoint=pretrained)
+
     @classmethod
     def arch_keys(cls) -> Tuple[str, ...]:
         """Every key an arch dict may set."""

@@ -27,6 +27,11 @@ StateDict = Dict[str, torch.Tensor]
 WRAPPER_KEYS = ('state_dict', 'model', 'module', 'state_dict_ema')
 
 
+#: mmengine's model-zoo URL schemes (other networks' weights).
+ZOO_SCHEMES = ('open-mmlab://', 'openmmlab://', 'torchvision://',
+               'mmcls://', 'pavi://', 'modelzoo://')
+
+
 class CheckpointError(ValueError):
     """A checkpoint cannot be read or does not fit the model."""
 
@@ -81,6 +86,14 @@ def read_checkpoint(source: str, map_location='cpu',
     path = str(source)
     if path.startswith(('http://', 'https://')):
         path = download_checkpoint(path)
+    elif path.startswith(ZOO_SCHEMES):
+        raise CheckpointError(
+            f'{path} names a checkpoint of an OpenMMLab or torchvision model '
+            f'zoo (weights of another network, e.g. ResNet); mmmeta '
+            f"backbones load their own families' files. This usually is "
+            f'model.pretrained of an upstream _base_ model config: set '
+            f'model.pretrained=None and give the backbone init_cfg=dict('
+            f'type="Pretrained", checkpoint=...) (or init_cfg=None).')
     if not osp.isfile(path):
         raise CheckpointError(
             f'Checkpoint file {path} does not exist. Pass an existing file '
