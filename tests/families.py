@@ -17,6 +17,7 @@ from mmmeta.models import (
     RandFormer,
     TransNeXt,
 )
+from mmmeta.models.backbones.metaformer import stage_block_configs
 
 
 @dataclass(frozen=True)
@@ -41,9 +42,16 @@ class Family:
     has_reference: bool = False
     #: Whether the family has BatchNorm (``norm_eval`` has an effect).
     has_batch_norm: bool = False
-    #: Whether the 7x7 stride-4 stem pads by 2 (sail-sg), giving
-    #: ``(H - 3) // 4 + 1`` rows; the other stems give ``ceil(H / 4)``.
-    stem_pads_2: bool = False
+    #: Options of the deploy test that make folding non-trivial (layer
+    #: scales where the family's blocks have them).
+    deploy_options: dict = field(
+        default_factory=lambda: dict(layer_scale_init_value=0.5))
+    #: Whether a whole-arch ONNX export fits the suite's time (tracing
+    #: TransNeXt-Micro takes minutes; its test exports fewer blocks).
+    exports_quickly: bool = True
+    #: Fixture fields that are constructor options of the official model
+    #: the fixture was made with.
+    fixture_options: Tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
@@ -53,23 +61,22 @@ class Family:
     def smallest(self) -> str:
         return min(self.params, key=self.params.get)
 
-    def output_hw(self, height: int, width: int, stage: int):
-        """The documented output size of ``stage`` for an input."""
-        if self.stem_pads_2:
-            height, width = (height - 3) // 4 + 1, (width - 3) // 4 + 1
-        else:
-            height, width = -(-height // 4), -(-width // 4)
-        for _ in range(stage):
-            height, width = -(-height // 2), -(-width // 2)
-        return height, width
-
     def build(self, arch: Optional[str] = None, **kwargs):
         return self.cls(arch or self.smallest, **{**self.options, **kwargs})
 
     def shallow(self, **kwargs):
         """The smallest arch with one block per stage (every mixer kind
-        still there), for the expensive contracts."""
-        arch = dict(self.cls.arch_zoo[self.smallest], depths=[1, 1, 1, 1])
+        still there: a stage listing one config per block keeps each
+        distinct config once), for the expensive contracts."""
+        arch = self.cls.resolve_arch(self.smallest)
+        depths = []
+        for i, configs in enumerate(stage_block_configs(arch)):
+            distinct = [c for j, c in enumerate(configs)
+                        if c not in configs[:j]]
+            if len(configs) > 1:  # one config per block
+                arch['block'][i] = distinct
+            depths.append(len(distinct))
+        arch['depths'] = depths
         return self.cls(arch, **{**self.options, **kwargs})
 
 
@@ -90,28 +97,28 @@ _RANDOM_MATRICES = {
 _NO_OUT_NORM = dict(out_norm_cfg=None)
 
 FAMILIES = (
-    Family(PoolFormer, stem_pads_2=True,
+    Family(PoolFormer,
            params={'s12': 11_403_200, 's24': 20_876_992, 's36': 30_350_784,
                    'm36': 55_404_864, 'm48': 72_705_792},
            fixtures=('poolformer_s12_dense_64x64',
                      'poolformer_s12_cls_64x64'),
            has_reference=True),
-    Family(PoolFormerV2, stem_pads_2=True, params=dict(_BASELINE_SMALL),
+    Family(PoolFormerV2, params=dict(_BASELINE_SMALL),
            fixtures=('poolformerv2_s12_64x64', ),
            count_options=_NO_OUT_NORM, has_reference=True),
-    Family(IdentityFormer, stem_pads_2=True, params=dict(_BASELINE_SMALL),
+    Family(IdentityFormer, params=dict(_BASELINE_SMALL),
            fixtures=('identityformer_s12_64x64', ),
            count_options=_NO_OUT_NORM, has_reference=True),
-    Family(RandFormer, stem_pads_2=True,
+    Family(RandFormer,
            params={k: v + _RANDOM_MATRICES[k]
                    for k, v in _BASELINE_SMALL.items()},
            count_options=_NO_OUT_NORM, has_reference=True),
-    Family(ConvFormer, stem_pads_2=True,
+    Family(ConvFormer,
            params={'s18': 23_669_704, 's36': 36_907_408, 'm36': 53_411_472,
                    'b36': 94_439_568},
            fixtures=('convformer_s18_64x64', ),
            count_options=_NO_OUT_NORM, has_reference=True),
-    Family(CAFormer, stem_pads_2=True,
+    Family(CAFormer,
            params={'s18': 23_236_912, 's36': 36_192_358, 'm36': 52_564_710,
                    'b36': 93_310_566},
            fixtures=('caformer_s18_64x64', ),
@@ -119,6 +126,8 @@ FAMILIES = (
     Family(TransNeXt,
            params={'micro': 12.42, 'tiny': 27.68, 'small': 49.16,
                    'base': 88.95},
+           deploy_options={}, exports_quickly=False,
+           fixture_options=('img_size', 'pretrain_size', 'is_extrapolation'),
            fixtures=('transnext_tiny_224x224',
                      'transnext_tiny_extrap_200x264'),
            options=dict(img_size=64), min_input=29),
@@ -139,13 +148,10 @@ FIXTURE_IDS = [fixture for _, fixture in FIXTURES]
 
 def build_for_fixture(family: Family, fixture: dict, **kwargs):
     """The model a fixture's outputs were made with (official settings:
-    TransNeXt's bias grid and mode; MetaFormer-baselines fixtures are raw
+    the family's ``fixture_options``; MetaFormer-baselines fixtures are raw
     stage outputs)."""
-    if family.cls is TransNeXt:
-        kwargs = dict(img_size=fixture['img_size'],
-                      pretrain_size=fixture['pretrain_size'],
-                      is_extrapolation=fixture['is_extrapolation'], **kwargs)
-    elif fixture['format'] == 'sail-metaformer':
+    kwargs = dict({k: fixture[k] for k in family.fixture_options}, **kwargs)
+    if fixture['format'] == 'sail-metaformer':
         kwargs = dict(out_norm_cfg=None, **kwargs)
     elif fixture.get('out_indices'):
         kwargs = dict(out_indices=fixture['out_indices'], **kwargs)

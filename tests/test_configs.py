@@ -5,6 +5,8 @@ import os.path as osp
 import pytest
 from support import CONFIG_DIR, all_configs, load_config, plain
 
+import mmmeta.models  # noqa: F401  (the family folders register)
+from mmmeta.models.utils.families import backbone_of_prefix
 from mmmeta.utils import check_neck_channels
 
 pytest.importorskip('mmdet')
@@ -26,9 +28,7 @@ BASELINE_DROP = {
     'convformer': dict(s18=0.2, s36=0.3, m36=0.4, b36=0.6),
     'caformer': dict(s18=0.15, s36=0.3, m36=0.4, b36=0.6),
 }
-NAMES = dict(poolformer='PoolFormer', poolformerv2='PoolFormerV2',
-             convformer='ConvFormer', caformer='CAFormer',
-             transnext='TransNeXt', ffnet='FFNet')
+NAMES = backbone_of_prefix()  # what each family folder declares
 POOLFORMER_PUBLISHED = {  # sail-sg/poolformer READMEs
     's12': (37.2, 36.2, (37.3, 34.6)),
     's24': (40.3, 38.9, (40.1, 37.0)),

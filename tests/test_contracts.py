@@ -22,6 +22,7 @@ from fixture_utils import (
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
+from mmmeta.models.layers import DropPath
 from mmmeta.models.utils import CheckpointError, load_pretrained
 
 by_family = pytest.mark.parametrize('family', FAMILIES, ids=FAMILY_IDS)
@@ -75,8 +76,7 @@ def test_deploy_keeps_outputs(family):
     """``switch_to_deploy`` folds norms, branches and scales; outputs stay
     within 1e-5, with trained-looking statistics and scales."""
     torch.manual_seed(0)
-    model = family.build(layer_scale_init_value=0.5) \
-        if family.name != 'TransNeXt' else family.build()
+    model = family.build(**family.deploy_options)
     with torch.no_grad():  # nontrivial norm affines, BN statistics, scales
         for name, p in model.named_parameters():
             if p.dim() == 1 and 'norm' in name or name.endswith(
@@ -159,8 +159,8 @@ def test_odd_input_sizes(family):
     for hw in sizes:
         with torch.no_grad():
             outs = model(torch.randn(1, 3, *hw))
-        for i, out in enumerate(outs):
-            assert out.shape == (1, model.dims[i], *family.output_hw(*hw, i))
+        for out, shape in zip(outs, model.output_shapes(*hw)):
+            assert out.shape == (1, *shape)
             assert torch.isfinite(out).all()
     assert model.out_strides == [4, 8, 16, 32]
 
@@ -185,9 +185,9 @@ def test_out_indices_channels_and_strides(family):
     assert model.out_strides == [8, 32]
     with torch.no_grad():
         outs = model.eval()(torch.randn(2, 3, 64, 64))
-    assert [tuple(o.shape) for o in outs] == [
-        (2, model.dims[1], *family.output_hw(64, 64, 1)),
-        (2, model.dims[3], *family.output_hw(64, 64, 3))]
+    full = family.build().output_shapes(64, 64)
+    assert [tuple(o.shape) for o in outs] == [(2, *full[1]), (2, *full[3])]
+    assert model.output_shapes(64, 64) == [full[1], full[3]]
     assert not hasattr(model, 'norm0')
     with pytest.raises(ValueError, match='stage indices'):
         family.build(out_indices=(4, ))
@@ -230,7 +230,9 @@ def test_norm_eval_keeps_batch_norms_in_eval_mode(family):
 def test_drop_path_schedule_reaches_every_block(family):
     model = family.build(drop_path_rate=0.1)
     blocks = [block for stage in model.stages for block in stage.blocks]
-    rates = [getattr(block.drop_path1, 'drop_prob', 0.0) for block in blocks]
+    rates = [max((m.drop_prob for m in block.modules()
+                  if isinstance(m, DropPath)), default=0.0)
+             for block in blocks]
     assert len(rates) == sum(model.depths)
     assert rates == pytest.approx(
         torch.linspace(0, 0.1, len(rates)).tolist())

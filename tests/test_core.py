@@ -214,3 +214,20 @@ def test_block_runs_the_deploy_protocol_of_its_mixers():
     assert block.norm2.weight is None  # its affine is in mlp.fc1 now
     assert block.token_mixer.fused_calls == 1
     torch.testing.assert_close(before, after)
+
+
+@pytest.mark.parametrize('hw', [(97, 129), (32, 45), (64, 64)])
+def test_output_shapes_follow_the_documented_geometry(hw):
+    """README: the sail-sg stem (7x7, stride 4, padding 2) gives
+    ``H0 = (H - 3) // 4 + 1`` rows, then ``ceil(H0 / 2**i)`` per stage;
+    ``output_shapes`` reports what the forward returns."""
+    model = PoolFormer(dict(depths=[1] * 4, dims=[8, 8, 16, 16])).eval()
+    rows, cols = ((side - 3) // 4 + 1 for side in hw)
+    expected = []
+    for dim in [8, 8, 16, 16]:
+        expected.append((dim, rows, cols))
+        rows, cols = -(-rows // 2), -(-cols // 2)
+    assert model.output_shapes(*hw) == expected
+    with torch.no_grad():
+        outs = model(torch.randn(1, 3, *hw))
+    assert [tuple(o.shape[1:]) for o in outs] == expected

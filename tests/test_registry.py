@@ -178,3 +178,36 @@ def test_runner_checkpoint_resumes_under_installed_torch(tmp_path):
     assert line.split()[1] == '6', out
     # it continued from iteration 4 of the first run's checkpoint
     assert 'resumed epoch: 0, iter: 4' in out, out
+
+
+def test_packages_import_in_one_direction():
+    """No two packages of mmmeta import each other (at module level or
+    inside functions): ``engine`` uses ``utils`` and ``models``, which use
+    only ``registry``."""
+    import ast
+    package_root = osp.join(osp.dirname(osp.dirname(__file__)), 'mmmeta')
+    uses = {}
+    for folder, _, files in os.walk(package_root):
+        for name in files:
+            if not name.endswith('.py'):
+                continue
+            path = osp.join(folder, name)
+            parts = osp.relpath(path, package_root).split(os.sep)
+            package = parts[0][:-3] if len(parts) == 1 else parts[0]
+            here = ['mmmeta'] + parts[:-1]
+            for node in ast.walk(ast.parse(open(path).read())):
+                if isinstance(node, ast.ImportFrom):
+                    base = here[:len(here) - node.level + 1] \
+                        if node.level else []
+                    target = base + (node.module or '').split('.')
+                elif isinstance(node, ast.Import):
+                    target = node.names[0].name.split('.')
+                else:
+                    continue
+                target = [t for t in target if t]
+                if target[:1] == ['mmmeta'] and len(target) > 1 and \
+                        target[1] != package:
+                    uses.setdefault(package, set()).add(target[1])
+    cycles = [(a, b) for a in uses for b in uses[a]
+              if a in uses.get(b, ())]
+    assert uses['engine'] >= {'utils'} and not cycles, (uses, cycles)

@@ -160,3 +160,22 @@ def test_whole_official_detector_checkpoint_loads_with_load_state_dict():
     with torch.no_grad():
         out = detector.backbone(fixture_input(1, 224, 224))[0]
     assert max_relative_error(out, fixture['outputs'][0]) <= 5e-4
+
+
+def test_transnext_round_trips_through_onnxruntime(tmp_path):
+    """Aggregated attention, the position bias (interpolated from the
+    trained grid) and the stage-4 cosine attention, one block per stage
+    (the whole arch takes minutes to trace: families.py exports_quickly).
+    """
+    pytest.importorskip('onnxscript')
+    pytest.importorskip('onnxruntime')
+    from mmmeta.utils import onnx_export
+    arch = TransNeXt.resolve_arch('micro')
+    arch['depths'] = [1, 1, 1, 1]
+    torch.manual_seed(0)
+    model = TransNeXt(arch, img_size=96).eval()
+    path = str(tmp_path / 'transnext.onnx')
+    function = onnx_export.export(model, path, (64, 64))
+    onnx_export.check(path)
+    result = onnx_export.compare(function, path, (64, 64), repeats=1)
+    assert result['max_rel_error'] <= 1e-4, result

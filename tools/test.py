@@ -8,7 +8,8 @@
 import argparse
 import os.path as osp
 
-from mmmeta.utils.cli import add_common_arguments, build_runner, load_config
+from mmmeta.engine import build_runner
+from mmmeta.utils.cli import add_common_arguments, load_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:

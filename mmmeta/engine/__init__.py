@@ -5,11 +5,11 @@ mmengine."""
 from .fileio import ATOMIC_LOCAL_BACKEND, AtomicLocalBackend
 from .hooks import InferenceOptimizeHook, NonFiniteLossHook
 from .optim import LayerDecayOptimWrapperConstructor
-from .runner import SAFE_RUNNER, SafeRunner, prepare_config
+from .runner import SAFE_RUNNER, SafeRunner, build_runner, prepare_config
 
 __all__ = [
     'AtomicLocalBackend', 'ATOMIC_LOCAL_BACKEND', 'NonFiniteLossHook',
     'InferenceOptimizeHook',
     'LayerDecayOptimWrapperConstructor', 'SafeRunner', 'SAFE_RUNNER',
-    'prepare_config'
+    'prepare_config', 'build_runner'
 ]

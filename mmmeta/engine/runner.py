@@ -115,3 +115,12 @@ class SafeRunner(Runner):
     def test(self):
         self._check_data(['test'])
         return super().test()
+
+
+def build_runner(cfg):
+    """The runner the config names (``runner_type``), else
+    ``mmmeta.SafeRunner`` (what ``tools/train.py`` and ``tools/test.py``
+    run)."""
+    from mmengine.registry import RUNNERS as ROOT_RUNNERS
+    cfg.setdefault('runner_type', 'mmmeta.SafeRunner')
+    return ROOT_RUNNERS.build(cfg)

@@ -17,9 +17,7 @@ graphs are compiled, a further one (a size outside every compiled graph's
 guards) is not compiled, and the model runs eagerly in its deploy form from
 then on, with a warning that says so.
 """
-import platform
 import warnings
-from typing import Dict
 
 import torch
 from torch import nn
@@ -121,26 +119,3 @@ def optimize_for_inference(model: nn.Module, compile: bool = True,
         setattr(model, part, CompiledInference(target, max_compiles))
         return model
     return CompiledInference(model, max_compiles)
-
-
-def _processor_name() -> str:
-    try:
-        with open('/proc/cpuinfo') as f:
-            for line in f:
-                if line.startswith('model name'):
-                    return line.split(':', 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def cpu_capability() -> Dict[str, object]:
-    """What this CPU offers torch: its vector ISA and native bfloat16."""
-    try:
-        bf16 = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    except (AttributeError, RuntimeError):
-        bf16 = bool(getattr(torch.cpu, '_is_avx512_bf16_supported',
-                            lambda: False)())
-    return dict(processor=_processor_name(),
-                capability=torch.backends.cpu.get_cpu_capability(),
-                native_bf16=bf16, threads=torch.get_num_threads())

@@ -53,16 +53,6 @@ def load_config(args: argparse.Namespace) -> Config:
     return cfg
 
 
-def build_runner(cfg: Config):
-    """The runner the config names (``runner_type``), else
-    ``mmmeta.SafeRunner``."""
-    from mmengine.registry import RUNNERS
-
-    import mmmeta.engine  # noqa: F401  (registers SafeRunner)
-    cfg.setdefault('runner_type', 'mmmeta.SafeRunner')
-    return RUNNERS.build(cfg)
-
-
 def build_model_from_config(path: str, device: Optional[str] = None,
                             **backbone_options):
     """The model of a config, for analysis on one process: random weights

@@ -124,12 +124,6 @@ def export(model: nn.Module, path: str, shape: Sequence[int],
             f'a dynamic export traces with an example input whose sides are '
             f'multiples of {SIZE_MULTIPLE}, got {height}x{width}: use e.g. '
             f'--shape {round_up(height)} {round_up(width)}')
-    backbone = getattr(model, 'backbone', model)
-    reason = getattr(backbone, 'no_dynamic_export_reason', None)
-    if dynamic and reason:
-        raise NotImplementedError(
-            f'{type(backbone).__name__} cannot be exported with a dynamic '
-            f'input size: {reason} (drop --dynamic, set --shape H W).')
     wrapper = TensorOutputs(model, whole_model).eval()
     example = torch.randn(1, 3, height, width)
     dynamic_shapes = None

@@ -32,6 +32,7 @@ for GPUs and bf16-capable CPUs.
 import argparse
 import json
 import os
+import platform
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,29 @@ VARIANTS = {  # name: inference only?
     'cp': False,
 }
 
+
+
+def _processor_name() -> str:
+    try:
+        with open('/proc/cpuinfo') as f:
+            for line in f:
+                if line.startswith('model name'):
+                    return line.split(':', 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def cpu_capability() -> Dict[str, object]:
+    """What this CPU offers torch: its vector ISA and native bfloat16."""
+    try:
+        bf16 = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        bf16 = bool(getattr(torch.cpu, '_is_avx512_bf16_supported',
+                            lambda: False)())
+    return dict(processor=_processor_name(),
+                capability=torch.backends.cpu.get_cpu_capability(),
+                native_bf16=bf16, threads=torch.get_num_threads())
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -241,7 +265,6 @@ def print_profile(name: str, step: Callable, calls: int = 3) -> None:
 
 def print_capability(args) -> None:
     """The CPU's vector ISA and bfloat16 support (or the GPU's name)."""
-    from mmmeta.models.inference import cpu_capability
     cpu = cpu_capability()
     print(f"CPU: {cpu['processor']}, torch capability {cpu['capability']}, "
           f"native bfloat16 {'yes' if cpu['native_bf16'] else 'no'}, "

@@ -20,31 +20,22 @@ from typing import Callable, Dict, List
 import yaml
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-FOLDERS = ('poolformer', 'metaformer_baselines', 'transnext', 'ffnet',
-           'classification')
+#: Config folders that are not a family's (every family folder names its
+#: own: mmmeta.models.utils.families).
+SHARED_FOLDERS = ('classification', )
 
-#: Paper and code of each backbone family (the collection an entry is in).
-PAPERS = {
-    'PoolFormer': ('MetaFormer Is Actually What You Need for Vision',
-                   'https://arxiv.org/abs/2111.11418',
-                   'https://github.com/sail-sg/poolformer'),
-    'MetaFormer baselines': ('MetaFormer Baselines for Vision',
-                             'https://arxiv.org/abs/2210.13452',
-                             'https://github.com/sail-sg/metaformer'),
-    'TransNeXt': ('TransNeXt: Robust Foveal Visual Perception for Vision '
-                  'Transformers', 'https://arxiv.org/abs/2311.17132',
-                  'https://github.com/DaiShiResearch/TransNeXt'),
-    'FFNet': ('FFNet: MetaMixer-based Efficient Convolutional Mixer Design',
-              'https://arxiv.org/abs/2406.02021',
-              'https://github.com/ysj9909/FFNet'),
-}
-FAMILY_OF = {
-    'PoolFormer': 'PoolFormer', 'PoolFormerV2': 'MetaFormer baselines',
-    'IdentityFormer': 'MetaFormer baselines',
-    'RandFormer': 'MetaFormer baselines',
-    'ConvFormer': 'MetaFormer baselines', 'CAFormer': 'MetaFormer baselines',
-    'TransNeXt': 'TransNeXt', 'FFNet': 'FFNet'
-}
+
+def families():
+    import mmmeta.models  # noqa: F401  (the family folders register)
+    from mmmeta.models.utils.families import FAMILIES
+    return FAMILIES
+
+
+def folders() -> List[str]:
+    return [info.config_folder for info in families().values()
+            ] + list(SHARED_FOLDERS)
+
+
 #: published_results key -> (task, metric name in the metafile)
 METRICS = {
     'mIoU': ('Semantic Segmentation', 'mIoU'),
@@ -71,6 +62,12 @@ def load_config(path: str):
     return Config.fromfile(osp.join(ROOT, path))
 
 
+def collection_of(backbone: str) -> str:
+    from mmmeta.models.utils.families import collection_of
+    families()
+    return collection_of(backbone)
+
+
 def entry(path: str, load: Callable = load_config) -> dict:
     """The metafile entry of one config (path relative to the root)."""
     cfg = load(path)
@@ -86,7 +83,7 @@ def entry(path: str, load: Callable = load_config) -> dict:
     name = osp.splitext(osp.basename(path))[0]
     return {
         'Name': name,
-        'In Collection': FAMILY_OF[family],
+        'In Collection': collection_of(family),
         'Config': path,
         'Metadata': {
             'Training Data': dataset,
@@ -110,11 +107,13 @@ def metafile(folder: str, load: Callable = load_config) -> Dict:
         for p in glob.glob(osp.join(ROOT, 'configs', folder, '*.py')))
     models = [entry(p, load) for p in paths]
     collections = sorted({m['In Collection'] for m in models})
+    infos = families()
     return {
         'Collections': [{
             'Name': name,
-            'Paper': {'Title': PAPERS[name][0], 'URL': PAPERS[name][1]},
-            'Code': {'URL': PAPERS[name][2]},
+            'Paper': {'Title': infos[name].paper,
+                      'URL': infos[name].paper_url},
+            'Code': {'URL': infos[name].code_url},
             'README': f'configs/{folder}/README.md',
         } for name in collections],
         'Models': models,
@@ -130,7 +129,7 @@ def render(data) -> str:
 def files(load: Callable = load_config) -> Dict[str, str]:
     """Path (relative to the root) -> content of every metadata file."""
     out = {f'configs/{folder}/metafile.yml': render(metafile(folder, load))
-           for folder in FOLDERS}
+           for folder in folders()}
     out['model-index.yml'] = render({'Import': sorted(out)})
     return out
 

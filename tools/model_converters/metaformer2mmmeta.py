@@ -1,16 +1,13 @@
-"""Convert a MetaFormer, TransNeXt or FFNet checkpoint to mmmeta's key
-layout, offline.
+"""Convert a checkpoint of any mmmeta family to mmmeta's key layout,
+offline.
 
-Accepts the sail-sg PoolFormer release (``network.*``), the sail-sg dense
-detection/segmentation checkpoints (``backbone.`` + ``norm0..6``),
-mmpretrain/mmcls PoolFormer checkpoints (``backbone.network.*``), the sail-sg
-MetaFormer-baselines release (``downsample_layers.*``), timm
-(``stem.*``, ``stages.i.blocks.j.*``), the official TransNeXt files
-(``patch_embed{i}.*``, ``block{i}.j.*``) and the official FFNet files
-(``patch_embed.*``, ``stages.i.j.*``), wrapped in ``state_dict``/``model``/
-``module`` or not. Classification-head weights are kept under ``head.``;
-with ``--classifier`` the file is laid out as an mmpretrain
-``ImageClassifier`` instead (see configs/classification/).
+Accepts every registered checkpoint layout (``--list-layouts`` prints them:
+each family folder registers its own official ones), wrapped in
+``state_dict``/``model``/``module`` or not; the layout is detected by its
+key signature (``mmmeta.models.utils.detect_layout``), and ``--model``
+asks for that family's layouts first. Classification-head weights are
+kept under ``head.``; with ``--classifier`` the file is laid out as an
+mmpretrain ``ImageClassifier`` instead (see configs/classification/).
 
 Example::
 
@@ -37,8 +34,12 @@ from mmmeta.registry import build_module
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', help='checkpoint file or URL to convert')
-    parser.add_argument('dst', help='where to write the converted file')
+    parser.add_argument('src', nargs='?',
+                        help='checkpoint file or URL to convert')
+    parser.add_argument('dst', nargs='?',
+                        help='where to write the converted file')
+    parser.add_argument('--list-layouts', action='store_true',
+                        help='print the checkpoint layouts it reads')
     parser.add_argument('--prefix', default=None,
                         help='take the sub-tree under this key prefix '
                         '(default: "backbone." when present)')
@@ -53,11 +54,20 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--trust', action='store_true',
                         help='unpickle arbitrary Python objects in SRC '
                         '(weights_only=False). Only for files you trust.')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if not args.list_layouts and not (args.src and args.dst):
+        parser.error('give SRC and DST (or --list-layouts)')
+    return args
 
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    if args.list_layouts:
+        import mmmeta.models  # noqa: F401  (every family registers)
+        from mmmeta.models.utils import LAYOUTS
+        for name, layout in LAYOUTS.items():
+            print(f'{name}: {layout.description}')
+        return 0
     try:
         obj = read_checkpoint(args.src, trusted=args.trust)
         state = extract_state_dict(obj, args.src, prefix=args.prefix)

@@ -186,9 +186,6 @@ class MetaFormer(BaseModule):
     min_input_size = 32
     min_input_reason = 'one token at stride 32'
     out_strides_all = (4, 8, 16, 32)
-    #: Why the ONNX export of this family cannot have a dynamic input size
-    #: (None: it can).
-    no_dynamic_export_reason = None
 
     def __init__(self,
                  arch: Union[str, dict, None] = None,
@@ -394,9 +391,8 @@ class MetaFormer(BaseModule):
                              f'{impl!r}')
         if self.reference_impl is None:
             raise ValueError(
-                f"{type(self).__name__} has no reference implementation; "
-                f"use impl='fast' (the official op sequences exist for "
-                f'PoolFormer and the MetaFormer baselines).')
+                f"{type(self).__name__} has no reference implementation "
+                f"(reference_impl); use impl='fast'.")
         return impl
 
     @property
@@ -408,6 +404,22 @@ class MetaFormer(BaseModule):
     def out_strides(self) -> List[int]:
         """Stride of each returned output."""
         return [self.out_strides_all[i] for i in self.out_indices]
+
+    def output_shapes(self, height: int,
+                      width: int) -> List[Tuple[int, int, int]]:
+        """``(C, H, W)`` of each returned map for an input of ``height`` x
+        ``width``, from the stem's and downsampling layers' own geometry
+        (run on copies on the meta device: no compute, no weights read)."""
+        dtype = next(self.stem.parameters(), torch.empty(0)).dtype
+        x = torch.empty(1, self.in_channels, height, width, device='meta',
+                        dtype=dtype)
+        with torch.no_grad():
+            x = copy.deepcopy(self.stem).to('meta')(x)
+            sizes = []
+            for stage in self.stages:
+                x = copy.deepcopy(stage.downsample).to('meta')(x)
+                sizes.append(tuple(x.shape[1:3]))
+        return [(self.dims[i], *sizes[i]) for i in self.out_indices]
 
     @property
     def with_cp(self) -> bool:

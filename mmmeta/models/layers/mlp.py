@@ -71,8 +71,28 @@ def linear_add_to(skip: torch.Tensor, hidden: torch.Tensor,
     return out.view(skip.shape)
 
 
+class ProjectionEnds(Reparameterizable):
+    """A part whose first operation is a linear ``input_proj`` and last a
+    linear ``output_proj`` (attribute names): deploy folds the pre-norm's
+    affine into the first and the layer scale behind into the last."""
+
+    input_proj = ''
+    output_proj = ''
+
+    def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
+        weight, bias = take_affine(norm)
+        if weight is not None:
+            setattr(self, self.input_proj, fold_affine_into_linear(
+                getattr(self, self.input_proj), weight, bias))
+        return norm
+
+    def absorb_output_scale(self, scale: torch.Tensor) -> bool:
+        scale_linear_output(getattr(self, self.output_proj), scale)
+        return True
+
+
 @MODELS.register_module()
-class Mlp(Reparameterizable):
+class Mlp(ProjectionEnds):
     """Channel MLP: ``fc1 -> act -> drop -> fc2 -> drop``.
 
     Deploy: the affine transform of the norm in front folds into ``fc1``,
@@ -90,15 +110,16 @@ class Mlp(Reparameterizable):
         drop (float): Dropout rate. Defaults to 0.
     """
 
+    input_proj, output_proj = 'fc1', 'fc2'
+
     def __init__(self, dim: int, mlp_ratio: float = 4,
                  act_cfg: Optional[dict] = None, bias: bool = False,
                  drop: float = 0.0):
         super().__init__()
-        hidden = int(mlp_ratio * dim)
-        self.fc1 = nn.Linear(dim, hidden, bias=bias)
+        self.fc1 = nn.Linear(dim, int(mlp_ratio * dim), bias=bias)
         self.act = build_module(act_cfg or dict(type='StarReLU'))
         self.drop1 = nn.Dropout(drop)
-        self.fc2 = nn.Linear(hidden, dim, bias=bias)
+        self.fc2 = nn.Linear(self.fc1.out_features, dim, bias=bias)
         self.drop2 = nn.Dropout(drop)
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
@@ -123,16 +144,6 @@ class Mlp(Reparameterizable):
                 self.fc2, self.act.scale.detach().expand(channels),
                 self.act.bias.detach().expand(channels))
             self.act = SquaredReLU()
-
-    def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
-        weight, bias = take_affine(norm)
-        if weight is not None:
-            self.fc1 = fold_affine_into_linear(self.fc1, weight, bias)
-        return norm
-
-    def absorb_output_scale(self, scale: torch.Tensor) -> bool:
-        scale_linear_output(self.fc2, scale)
-        return True
 
     def add_to(self, skip: torch.Tensor, x: torch.Tensor,
                owned: bool = False) -> torch.Tensor:

@@ -72,10 +72,9 @@ class BatchNormNHWC(nn.BatchNorm2d):
 
 # Standard layers under OpenMMLab's names, so that configs resolve in
 # mmmeta's scope without mmcv. LN normalises the last (channel) dimension of
-# a channels-last map; BN / SyncBN an NCHW map; BN1d a (B, C) vector.
+# a channels-last map; BN / SyncBN an NCHW map.
 MODELS.register_module('LN', module=nn.LayerNorm)
 MODELS.register_module('BN', module=nn.BatchNorm2d)
-MODELS.register_module('BN1d', module=nn.BatchNorm1d)
 MODELS.register_module('SyncBN', module=nn.SyncBatchNorm)
 
 

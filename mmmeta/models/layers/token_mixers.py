@@ -78,8 +78,8 @@ class Pooling(Reparameterizable):
         return torch.lerp(skip, self.pool(skip), self._scale(skip))
 
     def extra_repr(self) -> str:
-        folded = '' if self.deploy_scale is None else ', norm folded in'
-        return f'pool_size={self.pool_size}{folded}'
+        return f'pool_size={self.pool_size}' + (
+            ', norm folded in' if self.deploy_scale is not None else '')
 
 
 @MODELS.register_module()

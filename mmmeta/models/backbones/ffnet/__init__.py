@@ -4,7 +4,7 @@ Yun, Lee, Ro, "MetaMixer Is All You Need" / "FFNet: MetaMixer-based
 Efficient Convolutional Mixer Design", arXiv 2406.02021.
 Official code (Apache-2.0): https://github.com/ysj9909/FFNet
 """
-from ....registry import MODELS
+from ...utils.families import FamilyInfo, register_family
 from . import converter  # noqa: F401  (registers the checkpoint layout)
 from .backbone import FFNet
 from .layers import (
@@ -20,11 +20,7 @@ __all__ = [
     'FFNifiedAttention', 'RepDownsampling'
 ]
 
-
-@MODELS.register_module(name='FFNetHead')
-def build_ffnet_head(**kwargs):
-    """``mmmeta.FFNetHead``: FFNet-seg's mmseg decode head
-    (:class:`~mmmeta.models.backbones.ffnet.seg_head.FFNetHead`). mmseg is
-    imported when the head is built, not when mmmeta is."""
-    from .seg_head import FFNetHead
-    return FFNetHead(**kwargs)
+register_family(FamilyInfo(
+    'FFNet', 'FFNet: MetaMixer-based Efficient Convolutional Mixer Design',
+    arxiv='2406.02021', code='ysj9909/FFNet', config_folder='ffnet',
+    backbones={'ffnet': 'FFNet'}))

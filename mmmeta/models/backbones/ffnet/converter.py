@@ -41,4 +41,7 @@ register_layout(CheckpointLayout(
     'ffnet-official',
     'the official FFNet files (patch_embed.*, stages.i.j.*; ImageNet, '
     'Cascade Mask R-CNN, UperNet, FFNet-seg)',
-    key_prefix='patch_embed.0.', rename=rename_ffnet, flatten_scales=True))
+    requires=(r'patch_embed\.0\.', r'stages\.\d+\.\d+\.'),
+    covers=r'(patch_embed|stages\.\d+\.\d+|norm\d?|head|head1|head2|head_dist)'
+    r'(\.|$)',
+    rename=rename_ffnet, flatten_scales=True))

@@ -2,8 +2,8 @@
 from typing import List
 
 from ....registry import MODELS
+from ...utils.families import SAIL_SIZES
 from ..metaformer import MetaFormer
-from ..poolformer import POOLFORMER_SIZES
 
 CONVFORMER_SIZES = {
     's18': dict(depths=[3, 3, 9, 3], dims=[64, 128, 320, 512]),
@@ -65,7 +65,7 @@ class PoolFormerV2(MetaFormerBaseline):
     baselines' settings. Archs s12, s24, s36, m36, m48."""
 
     default_arch = 's12'
-    arch_zoo = _table(POOLFORMER_SIZES,
+    arch_zoo = _table(SAIL_SIZES,
                       baseline_blocks([POOLING] * 4, 'GroupNorm1'))
 
 
@@ -75,7 +75,7 @@ class IdentityFormer(MetaFormerBaseline):
     Archs s12, s24, s36, m36, m48."""
 
     default_arch = 's12'
-    arch_zoo = _table(POOLFORMER_SIZES,
+    arch_zoo = _table(SAIL_SIZES,
                       baseline_blocks([IDENTITY] * 4, 'GroupNorm1'))
 
 
@@ -90,7 +90,7 @@ class RandFormer(MetaFormerBaseline):
 
     default_arch = 's12'
     arch_zoo = _table(
-        POOLFORMER_SIZES,
+        SAIL_SIZES,
         baseline_blocks([
             IDENTITY, IDENTITY,
             dict(type='RandomMixing', num_tokens=196),

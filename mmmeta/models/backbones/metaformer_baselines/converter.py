@@ -1,13 +1,24 @@
-"""Checkpoint layouts of the MetaFormer baselines: the sail-sg release and
-timm's ``metaformer.py`` (also PoolFormer v1's timm layout).
+"""The sail-sg checkpoint layout of the MetaFormer baselines (timm's,
+which PoolFormer v1 shares, is registered in ``models/utils/layouts.py``).
 
 The renaming follows the mapping timm documents in
 ``timm/models/metaformer.py::checkpoint_filter_fn`` (Apache-2.0).
 """
 import re
 
-from ...utils.layouts import CheckpointLayout, register_layout
-from ..poolformer.converter import SAIL_POINTWISE, rename_sail_classifier
+from ...utils.layouts import (
+    SAIL_POINTWISE,
+    CheckpointLayout,
+    register_layout,
+    rename_sail_classifier,
+)
+
+#: Every key of these files. A block holds exactly these parts in the
+#: official code; MambaOut's Gated CNN blocks (fc1, conv, fc2 under the same
+#: stages.i.j) are not taken for them.
+_KEYS = (r'(downsample_layers\.\d+\.(pre_norm|post_norm|conv)|stages\.\d+\.'
+         r'\d+\.(norm1|norm2|token_mixer|mlp|layer_scale\d|res_scale\d)|'
+         r'norm|head)(\.|$)')
 
 
 def rename_sail_metaformer(key: str) -> str:
@@ -27,11 +38,6 @@ def rename_sail_metaformer(key: str) -> str:
 register_layout(CheckpointLayout(
     'sail-metaformer',
     'sail-sg metaformer (downsample_layers.*, stages.i.j.*)',
-    key_prefix='downsample_layers.', rename=rename_sail_metaformer,
-    pointwise_keys=SAIL_POINTWISE))
-# timm's names are mmmeta's; its NCHW stages keep 1x1-conv weights
-register_layout(CheckpointLayout(
-    'timm', 'timm/mmmeta (stem.*, stages.i.blocks.j.*)',
-    matches=lambda keys: any(k.startswith('stem.conv.') for k in keys) and
-    any(re.match(r'stages\.\d+\.blocks\.\d+\.', k) for k in keys),
+    requires=(r'downsample_layers\.\d+\.', r'stages\.\d+\.\d+\.'),
+    covers=_KEYS, rename=rename_sail_metaformer,
     pointwise_keys=SAIL_POINTWISE))

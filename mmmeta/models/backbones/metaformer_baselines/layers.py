@@ -11,13 +11,10 @@ from torch import nn
 
 from ....registry import MODELS, build_module
 from ...layers import (
-    Reparameterizable,
+    ProjectionEnds,
     apply_activation,
-    fold_affine_into_linear,
     nchw_view,
     nhwc_view,
-    scale_linear_output,
-    take_affine,
 )
 
 
@@ -86,28 +83,8 @@ class RandomMixing(nn.Module):
         return f'trained_grid={self.grid_size}x{self.grid_size}'
 
 
-class _ProjectionMixer(Reparameterizable):
-    """A mixer whose first operation is a linear ``input_proj`` and last a
-    linear ``output_proj``: the pre-norm's affine folds into the first, the
-    layer scale into the last."""
-
-    input_proj = ''
-    output_proj = ''
-
-    def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
-        weight, bias = take_affine(norm)
-        if weight is not None:
-            setattr(self, self.input_proj, fold_affine_into_linear(
-                getattr(self, self.input_proj), weight, bias))
-        return norm
-
-    def absorb_output_scale(self, scale: torch.Tensor) -> bool:
-        scale_linear_output(getattr(self, self.output_proj), scale)
-        return True
-
-
 @MODELS.register_module()
-class SepConv(_ProjectionMixer):
+class SepConv(ProjectionEnds):
     """ConvFormer's mixer: inverted separable convolution (MobileNetV2).
 
     ``pwconv1 -> act1 -> depthwise kxk -> act2 -> pwconv2``.
@@ -145,7 +122,7 @@ class SepConv(_ProjectionMixer):
 
 
 @MODELS.register_module()
-class Attention(_ProjectionMixer):
+class Attention(ProjectionEnds):
     """Global multi-head self-attention over all ``H*W`` tokens (CAFormer).
 
     Computed with ``F.scaled_dot_product_attention``, which picks a fused

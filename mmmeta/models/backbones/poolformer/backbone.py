@@ -1,19 +1,10 @@
 """PoolFormer v1: the arch table."""
 from ....registry import MODELS
+from ...utils.families import SAIL_SIZES
 from ..metaformer import MetaFormer
 
-S_DIMS = [64, 128, 320, 512]
-M_DIMS = [96, 192, 384, 768]
-
-#: Depths and widths of PoolFormer v1, also used by PoolFormerV2,
-#: IdentityFormer and RandFormer.
-POOLFORMER_SIZES = {
-    's12': dict(depths=[2, 2, 6, 2], dims=S_DIMS),
-    's24': dict(depths=[4, 4, 12, 4], dims=S_DIMS),
-    's36': dict(depths=[6, 6, 18, 6], dims=S_DIMS),
-    'm36': dict(depths=[6, 6, 18, 6], dims=M_DIMS),
-    'm48': dict(depths=[8, 8, 24, 8], dims=M_DIMS),
-}
+#: Depths and widths of PoolFormer v1 (shared with the baselines).
+POOLFORMER_SIZES = SAIL_SIZES
 
 
 def _block(layer_scale: float) -> dict:

@@ -9,20 +9,16 @@ only, values untouched.
 """
 import re
 
-from ...utils.layouts import CheckpointLayout, register_layout
+from ...utils.layouts import (
+    SAIL_POINTWISE,
+    CheckpointLayout,
+    register_layout,
+    rename_sail_classifier,
+)
 
-#: The 1x1-convolution weights of the official NCHW implementations.
-SAIL_POINTWISE = r'\.(mlp\.fc[12]|token_mixer\.pwconv[12])\.weight$'
-
-
-def rename_sail_classifier(key: str) -> str:
-    """The sail-sg classifier parts: final ``norm`` and ``head`` become
-    ``head.norm`` and ``head.fc``."""
-    if key.startswith('norm.'):
-        return 'head.' + key
-    if key.startswith('head.'):
-        return 'head.fc.' + key[len('head.'):]
-    return key
+#: Every key of these files.
+_KEYS = (r'(patch_embed\.proj|network\.\d+\.(\d+\.(norm1|norm2|token_mixer|'
+         r'mlp\.(fc1|fc2)|layer_scale_[12])|proj)|norm\d?|head)(\.|$)')
 
 
 def rename_sail_poolformer(key: str) -> str:
@@ -43,8 +39,7 @@ def rename_sail_poolformer(key: str) -> str:
 
 
 register_layout(CheckpointLayout(
-    'sail-poolformer',
-    'sail-sg poolformer (network.*), its dense backbones (norm0/2/4/6), '
-    'mmpretrain (backbone.network.*)',
-    key_prefix='network.', rename=rename_sail_poolformer,
-    pointwise_keys=SAIL_POINTWISE))
+    'sail-poolformer', 'sail-sg poolformer (network.*), its dense backbones '
+    '(norm0/2/4/6), mmpretrain (backbone.network.*)',
+    requires=(r'patch_embed\.proj\.', r'network\.\d+\.\d+\.'), covers=_KEYS,
+    rename=rename_sail_poolformer, pointwise_keys=SAIL_POINTWISE))

@@ -35,7 +35,9 @@ register_layout(CheckpointLayout(
     'transnext-official',
     'the official TransNeXt files (patch_embed{i}.*, block{i}.j.*, '
     'norm{i}.*; ImageNet, Mask R-CNN, UperNet, DINO, Mask2Former)',
-    key_prefix='patch_embed1.', rename=rename_transnext,
+    requires=(r'patch_embed1\.', r'block1\.\d+\.'),
+    covers=r'(patch_embed[1-4]|block[1-4]\.\d+|norm[1-4]|head)(\.|$)',
+    rename=rename_transnext,
     # non-persistent tables of the official code, if a file has them
     drop_keys=r'(relative_pos_index|relative_coords_table|'
     r'seq_length_scale|padding_mask)'))

@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from torch import nn
 
-from ...layers import GELU, DropPath, gelu, nchw_view, nhwc_view
-from .layers import ConvBN, ConvFFN, FFNifiedAttention
+from ..backbones.ffnet.layers import ConvFFN, FFNifiedAttention
+from ..layers import GELU, ConvBN, DropPath, gelu, nchw_view, nhwc_view
 
 
 class PostActResidual(nn.Module):
