@@ -1,5 +1,6 @@
-"""tools/analysis/visualize_cam.py (Grad-CAM, EigenCAM, feature grids) and
-demo/image_demo.py (mmseg's / mmdet's inferencers) on generated images."""
+"""tools/analysis/visualize_cam.py (HiResCAM, Grad-CAM, EigenCAM, feature
+grids) and demo/image_demo.py (mmseg's / mmdet's inferencers) on generated
+images."""
 import glob
 import os.path as osp
 import re

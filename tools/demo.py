@@ -7,8 +7,9 @@
 3. evaluates mIoU with tools/test.py, saving visualised predictions;
 4. plots the loss and compares the mIoU with a constant prediction;
 5. draws the trained model's prediction on one validation image with
-   demo/image_demo.py (mmseg's MMSegInferencer), its Grad-CAM and its
-   per-stage feature maps with tools/analysis/visualize_cam.py.
+   demo/image_demo.py (mmseg's MMSegInferencer), its class activation map
+   (HiResCAM) and its per-stage feature maps with
+   tools/analysis/visualize_cam.py.
 
 Everything lands in work_dirs/demo (curves.png, prediction.png, cam.png,
 features.png, vis/, the checkpoint, logs).
@@ -85,7 +86,7 @@ def plot(work_dir: str, miou: float, baseline: float) -> str:
 
 
 def draw_pictures(work_dir: str, checkpoint: str) -> list:
-    """The trained model's prediction, Grad-CAM and feature maps on the
+    """The trained model's prediction, CAM and feature maps on the
     first validation image."""
     image = sorted(glob.glob(osp.join(DATA, 'images', 'validation', '*')))[0]
     names = ['prediction.png', 'cam.png', 'features.png']
