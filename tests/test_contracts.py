@@ -132,21 +132,36 @@ def test_reference_is_refused_where_there_is_none(family):
         family.build(impl='reference')
 
 
+@pytest.mark.parametrize('deployed', [False, True],
+                         ids=['trained', 'deployed'])
 @by_family
-def test_bfloat16_close_to_float32(family):
-    """bfloat16 through a bfloat16 model and through autocast: cosine
-    >= 0.999 to float32 for every output (random initialisation)."""
+def test_low_precision_close_to_float32(family, deployed):
+    """bfloat16 and float16 autocast and a bfloat16 model, as trained and
+    after ``switch_to_deploy`` (what AMP inference and
+    ``optimize_for_inference`` give): cosine >= 0.999 to float32 for every
+    output (random initialisation, trained-looking scales)."""
     torch.manual_seed(0)
     model = family.shallow().eval()
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 1 and ('norm' in name or name.endswith('.scale')):
+                p.uniform_(0.5, 1.5)
+    if deployed:
+        model.switch_to_deploy()
     x = torch.randn(1, 3, 96, 128)
     with torch.no_grad():
         reference = model(x)
-        with torch.autocast('cpu', torch.bfloat16):
-            autocast = model(x)
+        outputs = []
+        for dtype in (torch.bfloat16, torch.float16):
+            with torch.autocast('cpu', dtype):
+                outputs.append(model(x))
         half = model.to(torch.bfloat16)(x.to(torch.bfloat16))
-    for ref, a, h in zip(reference, autocast, half):
+        outputs.append(half)
+    for h in half:
         assert h.dtype == torch.bfloat16
-        for out in (a, h):
+    for outs in outputs:
+        for ref, out in zip(reference, outs):
+            assert torch.isfinite(out).all()
             assert F.cosine_similarity(ref.flatten(), out.float().flatten(),
                                        dim=0) >= 0.999
 

@@ -48,9 +48,13 @@ class Pooling(Reparameterizable):
                          count_include_pad=False))
 
     def _scale(self, x: torch.Tensor) -> torch.Tensor:
-        """``weight / std(x)`` per sample and channel (absorbed norm)."""
-        var = torch.var(x, dim=(1, 2, 3), unbiased=False, keepdim=True)
-        return self.deploy_scale * torch.rsqrt(var + self.norm_eps)
+        """``weight / std(x)`` per sample and channel (absorbed norm), in
+        ``x``'s dtype; the statistics are taken in float32, as the norm
+        itself does under autocast."""
+        var = torch.var(x.float(), dim=(1, 2, 3), unbiased=False,
+                        keepdim=True)
+        scale = self.deploy_scale.float() * torch.rsqrt(var + self.norm_eps)
+        return scale.to(x.dtype)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.deploy_scale is None:
