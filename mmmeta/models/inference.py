@@ -71,20 +71,19 @@ class CompiledInference(nn.Module):
     def forward(self, inputs: torch.Tensor, *args, **kwargs):
         if isinstance(inputs, torch.Tensor):
             self.sizes.add(tuple(inputs.shape[2:]))
-        if not self.eager:
-            if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
-                torch._dynamo.maybe_mark_dynamic(inputs, (2, 3))
-            outputs = self.compiled(inputs, *args, **kwargs)
-            if not self.eager:
-                return outputs
+        if self.eager:
+            return self.module(inputs, *args, **kwargs)
+        if isinstance(inputs, torch.Tensor) and inputs.dim() == 4:
+            torch._dynamo.maybe_mark_dynamic(inputs, (2, 3))
+        outputs = self.compiled(inputs, *args, **kwargs)
+        if self.eager:  # this call hit the bound (ran uncompiled)
             warnings.warn(
                 f'mmmeta: {type(self.module).__name__} was compiled for '
                 f'{self.compiles} input-size ranges and input '
                 f'{tuple(inputs.shape)} needs another; running the deployed '
                 f'model eagerly from now on (same outputs; raise '
                 f'max_compiles to compile more).', stacklevel=2)
-            return outputs
-        return self.module(inputs, *args, **kwargs)
+        return outputs
 
 
 def optimize_for_inference(model: nn.Module, compile: bool = True,

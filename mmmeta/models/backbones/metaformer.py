@@ -409,7 +409,7 @@ class MetaFormer(BaseModule):
                       width: int) -> List[Tuple[int, int, int]]:
         """``(C, H, W)`` of each returned map for an input of ``height`` x
         ``width``, from the stem's and downsampling layers' own geometry
-        (run on copies on the meta device: no compute, no weights read)."""
+        (copies of them run on the meta device: shapes only, no compute)."""
         dtype = next(self.stem.parameters(), torch.empty(0)).dtype
         x = torch.empty(1, self.in_channels, height, width, device='meta',
                         dtype=dtype)

@@ -6,34 +6,34 @@ Family-specific layers live in their family's folder
 from .activations import GELU, SquaredReLU, StarReLU, apply_activation, gelu
 from .blocks import MetaFormerBlock
 from .conv_bn import (
-                      BNConvSkip,
-                      ConvBN,
-                      RepDWConv,
-                      StripRepDWConv,
-                      run_conv,
-                      sum_of_convs,
+    BNConvSkip,
+    ConvBN,
+    RepDWConv,
+    StripRepDWConv,
+    run_conv,
+    sum_of_convs,
 )
 from .embed import Downsampling, Stem
 from .layout import nchw_view, nhwc_view, pointwise, to_pair
 from .mlp import (
-                      Mlp,
-                      ProjectionEnds,
-                      fold_affine_into_linear,
-                      linear_add_to,
-                      scale_linear_output,
+    Mlp,
+    ProjectionEnds,
+    fold_affine_into_linear,
+    linear_add_to,
+    scale_linear_output,
 )
 from .norms import (
-                      BatchNormNHWC,
-                      ChannelLayerNorm,
-                      GroupNorm1,
-                      build_norm,
-                      take_affine,
+    BatchNormNHWC,
+    ChannelLayerNorm,
+    GroupNorm1,
+    build_norm,
+    take_affine,
 )
 from .reparam import (
-                      Fusable,
-                      Reparameterizable,
-                      deploy_children,
-                      switch_to_deploy,
+    Fusable,
+    Reparameterizable,
+    deploy_children,
+    switch_to_deploy,
 )
 from .residual import DropPath, Scale
 from .token_mixers import Identity, Pooling

@@ -36,7 +36,7 @@ def bn_scale_shift(bn: nn.modules.batchnorm._BatchNorm):
 
 
 def plain_conv(like: nn.Conv2d, weight: torch.Tensor,
-                bias: torch.Tensor) -> nn.Conv2d:
+               bias: torch.Tensor) -> nn.Conv2d:
     conv = nn.Conv2d(like.in_channels, like.out_channels, like.kernel_size,
                      like.stride, like.padding, like.dilation, like.groups,
                      bias=True).to(weight.device, weight.dtype)
@@ -77,7 +77,7 @@ class ConvBN(Fusable):
     def fuse(self) -> nn.Conv2d:
         scale, shift = bn_scale_shift(self.bn)
         return plain_conv(self.c, self.c.weight * scale[:, None, None, None],
-                           shift)
+                          shift)
 
 
 class RepDWConv(Fusable):

@@ -82,10 +82,6 @@ class CheckpointLayout:
             return []
         return [k for k in keys if not self.covers.match(k)]
 
-    def reads(self, keys: Sequence[str]) -> bool:
-        """Whether a file with these keys is wholly in this layout."""
-        return self.matches(keys) and not self.uncovered(keys)
-
     def convert(self, state_dict: StateDict) -> StateDict:
         """Rename every key; values are unchanged but for the reshapes the
         layout asks for."""

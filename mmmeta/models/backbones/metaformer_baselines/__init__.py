@@ -7,11 +7,11 @@ Official code: https://github.com/sail-sg/metaformer
 from ...utils.families import FamilyInfo, register_family
 from . import converter  # noqa: F401  (registers the checkpoint layouts)
 from .backbone import (
-                       CAFormer,
-                       ConvFormer,
-                       IdentityFormer,
-                       PoolFormerV2,
-                       RandFormer,
+    CAFormer,
+    ConvFormer,
+    IdentityFormer,
+    PoolFormerV2,
+    RandFormer,
 )
 from .layers import Attention, RandomMixing, SepConv
 
