@@ -105,3 +105,29 @@ def test_benchmark_refuses_inference_variants_in_training():
     with pytest.raises(SystemExit):
         benchmark.parse_args(['--backbone', 'PoolFormer', '--train',
                               '--variants', 'fast', 'deploy'])
+
+
+def test_benchmark_training_memory_and_gradients(tmp_path):
+    """--train reports the bytes saved for backward and the gradients'
+    difference; an official model comes from a file (here one that builds
+    the official op sequence) and every variant starts from its weights."""
+    official = tmp_path / 'official.py'
+    official.write_text(
+        'from mmmeta.models import PoolFormer\n\n\n'
+        'def build(arch):\n'
+        "    return PoolFormer(arch, impl='reference')\n")
+    results = benchmark.main([
+        '--backbone', 'PoolFormer', '--arch', 's12', '--train', '--shape',
+        '64', '64', '--warmup', '0', '--repeats', '1', '--no-memory',
+        '--variants', 'official', 'autograd', 'fast', '--official-code',
+        str(official), '--official-model', 'build', '--official-options',
+        "arch='s12'"
+    ])
+    saved = {name: value['saved_mib'] for name, value in results.items()}
+    assert saved['fast'] < 0.6 * saved['official'] < saved['autograd']
+    for name in ('autograd', 'fast'):
+        assert results[name]['max_rel_error'] < 1e-5
+        assert results[name]['max_grad_rel_error'] < 1e-3
+    with pytest.raises(SystemExit):
+        benchmark.parse_args(['--backbone', 'PoolFormer', '--train',
+                              '--variants', 'official', 'fast'])

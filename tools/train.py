@@ -24,6 +24,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         'the given checkpoint file')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the lr with the total batch size')
+    parser.add_argument('--compile', action='store_true',
+                        help="torch.compile the training step (mmengine's "
+                        'compile=True; the same as compile=True in a config '
+                        "for mmseg's and mmdet's own tools)")
     add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -42,6 +46,8 @@ def main(argv=None) -> None:
             wrapper.setdefault('loss_scale', 'dynamic')
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
+    if args.compile:
+        cfg.compile = True
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

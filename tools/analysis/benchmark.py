@@ -3,6 +3,8 @@ paths against the official op sequence (the reference path), in one run.
 
     python tools/analysis/benchmark.py --backbone PoolFormer --arch s12
     python tools/analysis/benchmark.py --backbone ConvFormer --arch s18
+    python tools/analysis/benchmark.py --backbone PoolFormer --arch s12 \\
+        --train --batch 2
     python tools/analysis/benchmark.py --config \\
         configs/fpn_poolformer_s12_ade20k.py --train --batch 2 \\
         --variants fast cp
@@ -10,18 +12,31 @@ paths against the official op sequence (the reference path), in one run.
 Variants (``--variants``, the first is the base of the ratios):
 
 * ``reference``: ``impl='reference'``, the official implementation's ops;
-* ``fast``: the model as built (mmmeta's default path);
+* ``official``: the official code itself, from a file given with
+  ``--official-code`` (e.g. TransNeXt's ``transnext_native.py``, fetched by
+  you; nothing of it is part of mmmeta), built with ``--official-model``;
+  every variant then starts from its weights (converted to mmmeta names);
+* ``fast``: the model as built (mmmeta's default path; in training the lean
+  blocks, ``mmmeta.models.layers.lean``);
+* ``autograd``: the model as built with ``lean=False`` (training only);
 * ``deploy``: after ``switch_to_deploy()`` (inference only);
 * ``compiled``: ``mmmeta.optimize_for_inference(model)``, i.e. deploy and
   ``torch.compile`` with inductor freezing (inference only), the fastest
   path a user reaches in one call;
-* ``compile``: ``torch.compile`` of the model as built;
+* ``compile``: ``torch.compile`` of the model as built (what
+  ``tools/train.py --compile`` gives in training);
 * ``cp``: activation checkpointing (``with_cp=True``).
 
 Variants are timed interleaved (one run of each, repeated), after warm-up;
-the median latency, images/s and the peak memory of each are printed with
-the ratio to the first variant, and the largest relative difference of
-each variant's outputs from the first one's. Peak memory is CUDA's max
+the median and the minimum latency, images/s and the peak memory of each
+are printed with the ratio to the first variant (of the medians; of the
+minima in training, whose runs are long), and the
+largest relative difference of each variant's outputs from the first
+one's. With ``--train``, also the bytes autograd saves for backward in one
+step (``torch.autograd.graph.saved_tensors_hooks``, each storage counted
+once, parameters not counted) and the largest relative difference of the
+gradients (every parameter's, by name, and the input's; against an
+``official`` variant the input's only). Peak memory is CUDA's max
 allocated during one step on a GPU; on a CPU (Linux) it is the growth of
 the peak resident size during one step over the resident size before it,
 measured in a fresh process per variant. The first line names the CPU's
@@ -41,13 +56,16 @@ from typing import Callable, Dict, List
 
 import torch
 
-VARIANTS = {  # name: inference only?
-    'reference': False,
-    'fast': False,
-    'deploy': True,
-    'compiled': True,
-    'compile': False,
-    'cp': False,
+INFERENCE, TRAINING = 'inference', 'training'
+VARIANTS = {  # name: the modes it exists in
+    'reference': (INFERENCE, TRAINING),
+    'official': (INFERENCE, TRAINING),
+    'fast': (INFERENCE, TRAINING),
+    'autograd': (TRAINING, ),
+    'deploy': (INFERENCE, ),
+    'compiled': (INFERENCE, ),
+    'compile': (INFERENCE, TRAINING),
+    'cp': (INFERENCE, TRAINING),
 }
 
 
@@ -95,7 +113,16 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--variants', nargs='+', choices=list(VARIANTS),
                         default=None, help='what to time, the first is the '
                         'base of the ratios (default: reference fast deploy '
-                        'compiled; reference fast with --train)')
+                        'compiled; reference autograd fast with --train)')
+    parser.add_argument('--official-code', metavar='FILE',
+                        help='a Python file of the official implementation '
+                        '(for the official variant)')
+    parser.add_argument('--official-model', metavar='NAME',
+                        help='the model class or function in that file, '
+                        'called with --official-options')
+    parser.add_argument('--official-options', nargs='+', default=[],
+                        metavar='KEY=VALUE', help='its arguments, Python '
+                        'literals')
     parser.add_argument('--train', action='store_true',
                         help='time a training step (forward + backward)')
     parser.add_argument('--device', default='cuda' if
@@ -114,13 +141,74 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--_variant', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.variants is None:
-        args.variants = (['reference', 'fast'] if args.train else
-                         ['reference', 'fast', 'deploy', 'compiled'])
+        args.variants = (['reference', 'autograd', 'fast'] if args.train
+                         else ['reference', 'fast', 'deploy', 'compiled'])
+    mode = TRAINING if args.train else INFERENCE
     for name in args.variants:
-        if args.train and VARIANTS[name]:
-            parser.error(f'the {name!r} variant is for inference only; '
-                         f'drop it or --train')
+        if mode not in VARIANTS[name]:
+            parser.error(f'the {name!r} variant is for '
+                         f'{VARIANTS[name][0]} only; drop it or '
+                         f'{"--train" if args.train else "add --train"}')
+    if ('official' in args.variants) != bool(args.official_code and
+                                             args.official_model):
+        parser.error('the official variant needs --official-code and '
+                     '--official-model, and they are only for it')
     return args
+
+
+def _stub_module(name: str, **attributes) -> None:
+    import types
+    module = types.ModuleType(name)
+    module.__dict__.update(attributes)
+    sys.modules[name] = module
+
+
+class _Registry:
+    """Stands in for a registry the official file registers its models in
+    (nothing is registered)."""
+
+    @staticmethod
+    def register_module(*args, **kwargs):
+        return lambda cls: cls
+
+
+def build_official(args) -> torch.nn.Module:
+    """The official model of ``--official-code`` (seeded), stochastic depth
+    off as in every variant. Packages it imports only for helpers (timm's
+    layers, mmdet's registry) are stood in for where missing."""
+    import importlib.util
+
+    from mmmeta.models.layers import DropPath
+    from mmmeta.utils.cli import parse_options
+    try:
+        import timm.models.layers  # noqa: F401
+    except ImportError:
+        from torch.nn.init import trunc_normal_
+
+        from mmmeta.models.layers import to_pair
+        for name in ('timm', 'timm.models'):
+            _stub_module(name)
+        _stub_module('timm.models.layers', DropPath=DropPath,
+                     to_2tuple=to_pair, trunc_normal_=trunc_normal_)
+    try:
+        import mmdet.registry  # noqa: F401
+    except ImportError:
+        _stub_module('mmdet')
+        _stub_module('mmdet.registry', MODELS=_Registry())
+    module = sys.modules.get('official_model')
+    if module is None:  # once: its registrations must not repeat
+        spec = importlib.util.spec_from_file_location('official_model',
+                                                      args.official_code)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules['official_model'] = module
+    torch.manual_seed(0)
+    model = getattr(module, args.official_model)(
+        **parse_options(args.official_options))
+    for part in model.modules():
+        if hasattr(part, 'drop_prob'):
+            part.drop_prob = 0.0
+    return model
 
 
 def build(args, variant: str) -> torch.nn.Module:
@@ -128,8 +216,13 @@ def build(args, variant: str) -> torch.nn.Module:
     import mmmeta  # registers the backbones
     from mmmeta.registry import build_module
     with_cp = variant == 'cp'
+    official = build_official(args) if args.official_code else None
+    if variant == 'official':
+        return official.to(args.device).train(args.train)
     torch.manual_seed(0)  # the same weights in every variant
     impl = dict(impl='reference') if variant == 'reference' else {}
+    if variant == 'autograd':
+        impl['lean'] = False
     if args.backbone:
         from mmmeta.utils.cli import parse_options
         options = parse_options(args.options)
@@ -139,6 +232,9 @@ def build(args, variant: str) -> torch.nn.Module:
         from mmmeta.utils.cli import build_model_from_config
         model = build_model_from_config(args.config, with_cp=with_cp,
                                         **impl)
+    if official is not None:
+        model.load_state_dict(model.convert_checkpoint(
+            official.state_dict()), strict=False)
     model = model.to(args.device).train(args.train)
     if variant != 'reference' and args.dtype == 'bf16':
         model = model.to(torch.bfloat16)
@@ -164,9 +260,10 @@ def _uses_bf16(args, variant: str) -> bool:
 
 def make_input(args) -> torch.Tensor:
     """The input every variant gets (seeded, so a child process sees the
-    same one)."""
+    same one); in training it takes a gradient, which is compared."""
     generator = torch.Generator().manual_seed(0)
-    return torch.randn(args.batch, 3, *args.shape, generator=generator)
+    x = torch.randn(args.batch, 3, *args.shape, generator=generator)
+    return x.requires_grad_(args.train)
 
 
 def make_step(args, variant: str, model,
@@ -174,7 +271,7 @@ def make_step(args, variant: str, model,
     """One timed call (inference, or forward + backward); it returns the
     model's outputs."""
     dtype = torch.bfloat16 if _uses_bf16(args, variant) else torch.float32
-    x = x.to(args.device, dtype)
+    x = x.detach().to(args.device, dtype).requires_grad_(args.train)
     autocast = variant != 'reference' and args.dtype == 'autocast-bf16'
     device_type = 'cuda' if args.device.startswith('cuda') else 'cpu'
 
@@ -186,9 +283,12 @@ def make_step(args, variant: str, model,
         with torch.autocast(device_type, torch.bfloat16, enabled=autocast):
             if args.train:
                 # a training step's work: forward and a backward through
-                # every output (the loss itself is negligible)
+                # every output (the loss itself is negligible; squares, so
+                # that no gradient cancels, as a mean would after a norm)
+                model.zero_grad(set_to_none=True)
+                x.grad = None
                 outs = features()
-                sum(o.float().mean() for o in outs).backward()
+                sum(o.float().square().mean() for o in outs).backward()
             else:
                 with torch.no_grad():
                     outs = features()
@@ -196,7 +296,37 @@ def make_step(args, variant: str, model,
             torch.cuda.synchronize()
         return outs
 
+    run.model, run.input = model, x
     return run
+
+
+def gradients(step) -> Dict[str, torch.Tensor]:
+    """The gradients the last call of ``step`` left: every parameter's
+    (by name, with ``torch.compile`` 's prefix removed) and the input's."""
+    grads = {'input': step.input.grad}
+    for name, param in step.model.named_parameters():
+        if param.grad is not None:
+            grads[name.replace('_orig_mod.', '')] = param.grad
+    return grads
+
+
+def max_gradient_error(grads, base) -> float:
+    """Largest ``|a - b| / max|b|`` over the gradients both have, ``max|b|``
+    at least 1e-6 of the largest gradient of all (a gradient that is zero
+    up to rounding, e.g. of a bias a softmax or an average cancels, is
+    compared at that floor)."""
+    common = [name for name in grads if name in base]
+    floor = 1e-6 * max(base[n].abs().max().item() for n in common)
+    return max(((grads[n].float() - base[n].float()).abs().max() /
+                base[n].float().abs().max().clamp_min(floor)).item()
+               for n in common)
+
+
+def saved_mib(step) -> float:
+    """MiB autograd saves for backward during one call of ``step``: each
+    storage once, parameters not counted."""
+    from mmmeta.models.layers.lean import saved_bytes
+    return saved_bytes(step, list(step.model.parameters())) / 2**20
 
 
 def max_relative_error(outs, base) -> float:
@@ -286,6 +416,7 @@ def main(argv=None) -> Dict:
         return {}
     print_capability(args)
     errors: Dict[str, float] = {}
+    grad_errors: Dict[str, float] = {}
     names = args.variants
     x = make_input(args)
     steps, build_s = {}, {}
@@ -297,7 +428,15 @@ def main(argv=None) -> Dict:
         build_s[name] = time.perf_counter() - start
         if name == names[0]:
             base_outputs = outputs
+            if args.train:
+                base_grads = {k: g.clone() for k, g in
+                              gradients(steps[name]).items()}
         errors[name] = max_relative_error(outputs, base_outputs)
+        if args.train:
+            grads = gradients(steps[name])
+            if 'official' in (name, names[0]):
+                grads = dict(input=grads['input'])
+            grad_errors[name] = max_gradient_error(grads, base_grads)
     for _ in range(args.warmup):
         for step in steps.values():
             step()
@@ -314,21 +453,35 @@ def main(argv=None) -> Dict:
     dtype = '' if args.dtype == 'fp32' else f', {args.dtype} (not reference)'
     print(f'{what}, {mode}, batch {args.batch}, {args.shape[0]}x'
           f'{args.shape[1]}{dtype}, {device}, torch {torch.__version__}, '
-          f'median of {args.repeats} after {args.warmup} warm-up')
+          f'{args.repeats} interleaved runs after {args.warmup} warm-up, '
+          f'ratios of the {"fastest" if args.train else "median"} run')
     results = {}
-    base = None
+    base = base_saved = None
     for name in names:
         median = statistics.median(times[name]) * 1000
+        fastest = min(times[name]) * 1000
         memory = None if args.no_memory else peak_memory_mb(args, name)
-        base = base or median
-        results[name] = dict(ms=median, images_per_s=args.batch * 1000 /
-                             median, peak_mb=memory, speedup=base / median,
+        # training steps are compared by their fastest run (the least
+        # disturbed by other work), inference by the median
+        timed = fastest if args.train else median
+        base = base or timed
+        results[name] = dict(ms=median, min_ms=fastest,
+                             images_per_s=args.batch * 1000 / median,
+                             peak_mb=memory, speedup=base / timed,
                              max_rel_error=errors[name],
                              build_s=build_s[name])
         peak = '' if memory is None else f'peak {memory:7.0f} MB  '
-        print(f'  {name:>10}: {median:8.1f} ms  '
-              f'{args.batch * 1000 / median:7.2f} img/s  {peak}'
-              f'x{base / median:.2f}  max rel. diff {errors[name]:.1e}  '
+        saved = ''
+        if args.train:
+            mib = saved_mib(steps[name])
+            base_saved = base_saved or mib
+            results[name].update(saved_mib=mib,
+                                 max_grad_rel_error=grad_errors[name])
+            saved = (f'saved {mib:7.0f} MiB (x{mib / base_saved:.2f})  '
+                     f'grad diff {grad_errors[name]:.1e}  ')
+        print(f'  {name:>10}: {median:8.1f} ms (min {fastest:.1f})  '
+              f'{args.batch * 1000 / median:7.2f} img/s  {peak}{saved}'
+              f'x{base / timed:.2f}  max rel. diff {errors[name]:.1e}  '
               f'(built + first call {build_s[name]:.1f} s)')
     if args.profile:
         for name, step in steps.items():

@@ -144,6 +144,11 @@ class MetaFormer(BaseModule):
             classifiers of the MetaFormer baselines). Defaults to False.
         with_cp (bool): Activation checkpointing per block (less memory,
             same results). Defaults to False.
+        lean (bool): Lean training blocks: a block branch whose parts allow
+            it saves only its input and the costly intermediates for
+            backward and recomputes the rest (same results; see
+            ``mmmeta.models.layers.lean``). False: plain autograd.
+            Defaults to True.
         impl (str): ``'fast'`` (default), or ``'reference'``: the official
             implementation's op sequence on the same weights, for families
             that have one (``reference_impl``), as the baseline of the
@@ -199,6 +204,7 @@ class MetaFormer(BaseModule):
                  out_norm_cfg=_DEFAULT,
                  gap_before_out_norm: bool = False,
                  with_cp: bool = False,
+                 lean: bool = True,
                  impl: str = 'fast',
                  init_cfg: Optional[Union[dict, List[dict]]] = None,
                  pretrained: Optional[str] = None):
@@ -235,6 +241,7 @@ class MetaFormer(BaseModule):
                                                    self.dims[i]))
 
         self.with_cp = with_cp
+        self.lean = lean
         self.init_fresh_weights()
         self._freeze_stages()
         self._register_load_state_dict_pre_hook(self._convert_on_load)
@@ -430,6 +437,17 @@ class MetaFormer(BaseModule):
         self._with_cp = bool(value)
         for stage in self.stages:
             stage.with_cp = self._with_cp
+
+    @property
+    def lean(self) -> bool:
+        return self._lean
+
+    @lean.setter
+    def lean(self, value: bool) -> None:
+        self._lean = bool(value)
+        for module in self.stages.modules():
+            if hasattr(module, 'lean'):  # blocks with a lean training path
+                module.lean = self._lean
 
     # ------------------------------------------------------------- weights
     def init_fresh_weights(self) -> None:

@@ -5,6 +5,7 @@ import torch
 from torch import nn
 
 from ...registry import MODELS, build_module
+from .lean import lean_residual
 from .norms import build_norm
 from .reparam import Reparameterizable, switch_to_deploy
 from .residual import DropPath, Scale
@@ -42,7 +43,14 @@ class MetaFormerBlock(Reparameterizable):
             residual branches; None for none. Defaults to None.
         res_scale_init_value (float, optional): Scale on both skip
             connections; None for none. Defaults to None.
+
+    Training: with ``lean`` (the default), a branch whose mixer has a lean
+    form (``lean_spec``) runs as one function that saves the branch input
+    and little else for backward (``mmmeta.models.layers.lean``); same
+    results as autograd's path, which ``lean = False`` selects.
     """
+
+    lean = True
 
     def __init__(self, dim: int, token_mixer: Optional[dict] = None,
                  mlp: Optional[dict] = None,
@@ -80,11 +88,17 @@ class MetaFormerBlock(Reparameterizable):
         mixer = self.token_mixer if index == 1 else self.mlp
         layer_scale = getattr(self, f'layer_scale{index}')
         res_scale = getattr(self, f'res_scale{index}')
+        drop_path = getattr(self, f'drop_path{index}')
+        if self.training and self.lean and torch.is_grad_enabled():
+            out = lean_residual(x, norm, mixer, layer_scale, res_scale,
+                                drop_path)
+            if out is not None:
+                return out
         if not self.training and isinstance(mixer, Reparameterizable) and \
                 isinstance(layer_scale, nn.Identity) and \
                 isinstance(res_scale, nn.Identity):
             return mixer.add_to(x, norm(x), owned=owned)
-        y = getattr(self, f'drop_path{index}')(mixer(norm(x)))
+        y = drop_path(mixer(norm(x)))
         return self.residual(x, y, res_scale, layer_scale)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

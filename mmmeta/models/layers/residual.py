@@ -1,4 +1,6 @@
 """The two residual-branch modifiers of a MetaFormer block."""
+from typing import Optional
+
 import torch
 from torch import nn
 
@@ -33,13 +35,18 @@ class DropPath(nn.Module):
         super().__init__()
         self.drop_prob = float(drop_prob)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def keep_factor(self, x: torch.Tensor) -> Optional[torch.Tensor]:
+        """The per-sample factor (0 or ``1 / keep``, shaped to broadcast
+        over ``x``) of one call, or None when nothing is dropped."""
         if self.drop_prob == 0.0 or not self.training:
-            return x
+            return None
         keep = 1.0 - self.drop_prob
         mask_shape = (x.shape[0], ) + (1, ) * (x.ndim - 1)
-        mask = x.new_empty(mask_shape).bernoulli_(keep)
-        return x * mask.div_(keep)
+        return x.new_empty(mask_shape).bernoulli_(keep).div_(keep)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        factor = self.keep_factor(x)
+        return x if factor is None else x * factor
 
     def extra_repr(self) -> str:
         return f'drop_prob={self.drop_prob}'

@@ -13,8 +13,54 @@ from torch import nn
 
 from ...registry import MODELS
 from .layout import nchw_view, nhwc_view
+from .lean import lean_function, rows
 from .norms import GroupNorm1
 from .reparam import Reparameterizable
+
+
+def _average(x: torch.Tensor, size: int) -> torch.Tensor:
+    return nhwc_view(F.avg_pool2d(nchw_view(x), size, stride=1,
+                                  padding=size // 2,
+                                  count_include_pad=False))
+
+
+def _scale_gradient(grad_y, y, scale):
+    """The layer scale's gradient and the gradient behind it."""
+    if scale is None:
+        return None, grad_y
+    return (rows(grad_y) * rows(y)).sum(0), grad_y * scale
+
+
+def _pooling_forward(constants, n, scale, tensors):
+    y = _average(n, constants) - n
+    return (y if scale is None else y.mul_(scale)), ()
+
+
+def _pooling_backward(constants, n, saved, grad_y, scale, tensors):
+    size = constants
+    grad_scale, grad_y = _scale_gradient(grad_y, _average(n, size) - n,
+                                         scale)
+    grad_pool = torch.ops.aten.avg_pool2d_backward(
+        nchw_view(grad_y), nchw_view(n), [size, size], [1, 1],
+        [size // 2, size // 2], False, False, None)
+    return nhwc_view(grad_pool) - grad_y, grad_scale, ()
+
+
+def _identity_forward(constants, n, scale, tensors):
+    return (n if scale is None else n * scale), ()
+
+
+def _identity_backward(constants, n, saved, grad_y, scale, tensors):
+    grad_scale, grad_n = _scale_gradient(grad_y, n, scale)
+    return grad_n, grad_scale, ()
+
+
+#: Lean branches: pooling keeps nothing but the branch input (its backward
+#: needs no saved map), identity likewise.
+POOLING_BRANCH = lean_function('PoolingBranch', _pooling_forward,
+                               _pooling_backward)
+IDENTITY_BRANCH = lean_function('IdentityBranch', _identity_forward,
+                                _identity_backward)
 
 
 @MODELS.register_module()
@@ -42,10 +88,13 @@ class Pooling(Reparameterizable):
         self.register_buffer('deploy_scale', None)
 
     def pool(self, x: torch.Tensor) -> torch.Tensor:
-        return nhwc_view(
-            F.avg_pool2d(nchw_view(x), self.pool_size, stride=1,
-                         padding=self.pool_size // 2,
-                         count_include_pad=False))
+        return _average(x, self.pool_size)
+
+    def lean_spec(self):
+        """The lean training branch (``mmmeta.models.layers.lean``)."""
+        if self.deploy_scale is not None:
+            return None
+        return POOLING_BRANCH, self.pool_size, ()
 
     def _scale(self, x: torch.Tensor) -> torch.Tensor:
         """``weight / std(x)`` per sample and channel (absorbed norm), in
@@ -99,3 +148,7 @@ class Identity(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x
+
+    def lean_spec(self):
+        """The lean training branch (``mmmeta.models.layers.lean``)."""
+        return IDENTITY_BRANCH, None, ()

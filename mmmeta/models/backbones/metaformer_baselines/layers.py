@@ -16,6 +16,18 @@ from ...layers import (
     nchw_view,
     nhwc_view,
 )
+from ...layers.lean import (
+    activate,
+    activate_backward,
+    activation_spec,
+    depthwise,
+    depthwise_backward,
+    lean_function,
+    linear_backward,
+    project,
+    scaled_linear,
+    scaled_linear_backward,
+)
 
 
 @MODELS.register_module()
@@ -83,6 +95,45 @@ class RandomMixing(nn.Module):
         return f'trained_grid={self.grid_size}x{self.grid_size}'
 
 
+def _sepconv_forward(constants, n, scale, tensors):
+    act1, act2, padding = constants
+    (w1, b1, act1_scale, act1_bias, dw_weight, dw_bias, act2_scale,
+     act2_bias, w2, b2) = tensors
+    hidden = project(n, w1, b1)
+    mixed = depthwise(activate(act1, hidden, act1_scale, act1_bias),
+                      dw_weight, dw_bias, padding)
+    y = scaled_linear(activate(act2, mixed, act2_scale, act2_bias), w2, b2,
+                      scale)
+    return y, (hidden, mixed)
+
+
+def _sepconv_backward(constants, n, saved, grad_y, scale, tensors):
+    act1, act2, padding = constants
+    (w1, b1, act1_scale, act1_bias, dw_weight, dw_bias, act2_scale,
+     act2_bias, w2, b2) = tensors
+    hidden, mixed = saved
+    grad, grad_w2, grad_b2, grad_scale = scaled_linear_backward(
+        grad_y, activate(act2, mixed, act2_scale, act2_bias), w2, b2, scale)
+    grad, grad_act2_scale, grad_act2_bias = activate_backward(
+        act2, grad, mixed, act2_scale)
+    grad, grad_dw_weight, grad_dw_bias = depthwise_backward(
+        grad, activate(act1, hidden, act1_scale, act1_bias), dw_weight,
+        dw_bias, padding)
+    grad, grad_act1_scale, grad_act1_bias = activate_backward(
+        act1, grad, hidden, act1_scale)
+    grad_n, grad_w1, grad_b1 = linear_backward(grad, n, w1, b1)
+    return grad_n, grad_scale, (grad_w1, grad_b1, grad_act1_scale,
+                                grad_act1_bias, grad_dw_weight, grad_dw_bias,
+                                grad_act2_scale, grad_act2_bias, grad_w2,
+                                grad_b2)
+
+
+#: The lean branch of :class:`SepConv`: keeps the first projection's and
+#: the depthwise convolution's outputs (activations and norm redone).
+SEPCONV_BRANCH = lean_function('SepConvBranch', _sepconv_forward,
+                               _sepconv_backward)
+
+
 @MODELS.register_module()
 class SepConv(ProjectionEnds):
     """ConvFormer's mixer: inverted separable convolution (MobileNetV2).
@@ -119,6 +170,17 @@ class SepConv(ProjectionEnds):
         x = apply_activation(self.act1, self.pwconv1(x))
         x = nhwc_view(self.dwconv(nchw_view(x)))
         return self.pwconv2(apply_activation(self.act2, x))
+
+    def lean_spec(self):
+        """The lean training branch (``mmmeta.models.layers.lean``), None
+        for activations it cannot redo."""
+        act1, act2 = activation_spec(self.act1), activation_spec(self.act2)
+        if act1 is None or act2 is None:
+            return None
+        return SEPCONV_BRANCH, (act1[0], act2[0], self.dwconv.padding), (
+            self.pwconv1.weight, self.pwconv1.bias, *act1[1],
+            self.dwconv.weight, self.dwconv.bias, *act2[1],
+            self.pwconv2.weight, self.pwconv2.bias)
 
 
 @MODELS.register_module()

@@ -1,0 +1,350 @@
+"""Lean residual branches: training that saves only what it cannot redo.
+
+A MetaFormer block branch is ``res_scale * x + drop(layer_scale *
+mixer(norm(x)))``. Under plain autograd every op keeps its inputs for the
+backward pass: the norm its input and output, the layer scale the mixer's
+output, the activation its input *and* the projection behind it the
+activation's output, all full-size maps. A lean branch is one
+``torch.autograd.Function`` that keeps the branch input ``x`` and what a
+mixer names as costly to redo (the output of a matrix product feeding an
+activation), and recomputes the rest in backward: the norm (from ``x``),
+activations (from their inputs), pooling. The layer scale's gradient comes
+from the output projection's weight gradient (``sum_k W[c, k] * G[c, k]``),
+not from a saved output.
+
+A token mixer or channel MLP opts in with a ``lean_spec()`` method that
+returns ``(function, constants, tensors)`` for its current configuration, or
+None where it cannot (then the block runs under autograd as before):
+
+* ``function``: made by :func:`lean_function` from the mixer's
+  ``forward(constants, n, scale, tensors) -> (y, saved)`` and
+  ``backward(constants, n, saved, grad_y, scale, tensors) ->
+  (grad_n, grad_scale, tensor_grads)``, both without autograd; ``n`` is the
+  normalised input, ``scale`` the layer scale (None: none), which ``y``
+  already includes.
+* ``constants``: hashable settings (kernel sizes, activation kinds).
+* ``tensors``: the parameters the function reads, in its order.
+
+Results equal the autograd path (the contract tests compare outputs and
+gradients of every family to 1e-5). ``torch.compile`` traces the functions
+(no graph break). Under autocast the branch uses autograd (the functions
+assume one dtype).
+"""
+from typing import Callable, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .activations import SquaredReLU, StarReLU
+from .layout import nchw_view, nhwc_view
+from .norms import GroupNorm1
+from .residual import DropPath, Scale
+
+Tensor = torch.Tensor
+aten = torch.ops.aten
+
+
+# ------------------------------------------------------------------ norms
+def norm_spec(norm: nn.Module) -> Optional[Tuple]:
+    """``(kind, eps, weight, bias)`` of a pre-norm a lean branch can
+    redo, or None. Kinds: ``'group'`` (:class:`GroupNorm1`), ``'channel'``
+    (a LayerNorm over the last dimension), None (no norm)."""
+    if isinstance(norm, nn.Identity):
+        return None, 0.0, None, None
+    if isinstance(norm, GroupNorm1) and norm.weight is not None:
+        return 'group', norm.eps, norm.weight, norm.bias
+    if isinstance(norm, nn.LayerNorm) and len(norm.normalized_shape) == 1:
+        return 'channel', norm.eps, norm.weight, norm.bias
+    return None
+
+
+def _normalize(x: Tensor, kind: Optional[str], eps: float,
+               weight: Optional[Tensor], bias: Optional[Tensor]
+               ) -> Tuple[Tensor, Tuple[Tensor, ...]]:
+    """The norm's output and ``(mean, rstd, normalised-before-affine)``
+    (what its backward needs)."""
+    if kind is None:
+        return x, ()
+    if kind == 'channel':
+        out, mean, rstd = aten.native_layer_norm(x, x.shape[-1:], weight,
+                                                 bias, eps)
+        return out, (mean, rstd)
+    xhat, mean, rstd = aten.native_layer_norm(x, x.shape[1:], None, None,
+                                              eps)
+    out = xhat * weight if bias is None else torch.addcmul(bias, xhat,
+                                                           weight)
+    return out, (mean, rstd, xhat)
+
+
+def _normalize_backward(grad: Tensor, x: Tensor, kind: Optional[str],
+                        weight: Optional[Tensor], bias: Optional[Tensor],
+                        stats: Tuple[Tensor, ...]) -> Tuple:
+    """``(grad_x, grad_weight, grad_bias)`` of :func:`_normalize`."""
+    if kind is None:
+        return grad, None, None
+    if kind == 'channel':
+        mean, rstd = stats
+        return aten.native_layer_norm_backward(
+            grad, x, x.shape[-1:], mean, rstd, weight, bias,
+            [True, weight is not None, bias is not None])
+    mean, rstd, xhat = stats
+    dims = tuple(range(grad.dim() - 1))
+    grad_weight = (grad * xhat).sum(dims)
+    grad_bias = None if bias is None else grad.sum(dims)
+    grad_x = aten.native_layer_norm_backward(
+        grad * weight, x, x.shape[1:], mean, rstd, None, None,
+        [True, False, False])[0]
+    return grad_x, grad_weight, grad_bias
+
+
+# ------------------------------------------------------------ activations
+def activation_spec(act: nn.Module) -> Optional[Tuple[Tuple, Tuple]]:
+    """``((kind, approximate), (scale, bias))`` of an activation a lean
+    branch can redo, or None."""
+    if isinstance(act, nn.GELU):
+        return ('gelu', act.approximate), (None, None)
+    if isinstance(act, StarReLU):
+        return ('star', ''), (act.scale, act.bias)
+    if isinstance(act, SquaredReLU):
+        return ('square', ''), (None, None)
+    if isinstance(act, nn.ReLU):
+        return ('relu', ''), (None, None)
+    if isinstance(act, nn.Identity):
+        return ('identity', ''), (None, None)
+    return None
+
+
+def activate(kind: Tuple, x: Tensor, scale: Optional[Tensor],
+             bias: Optional[Tensor]) -> Tensor:
+    """The activation of :func:`activation_spec` on ``x`` (a new tensor)."""
+    name, approximate = kind
+    if name == 'gelu':
+        return F.gelu(x, approximate=approximate)
+    if name == 'identity':
+        return x
+    out = F.relu(x)
+    if name == 'relu':
+        return out
+    if name == 'square':
+        return out.square_()
+    return torch.addcmul(bias, out, out * scale)
+
+
+def activate_backward(kind: Tuple, grad: Tensor, x: Tensor,
+                      scale: Optional[Tensor]) -> Tuple:
+    """``(grad_x, grad_scale, grad_bias)`` of :func:`activate`."""
+    name, approximate = kind
+    if name == 'gelu':
+        return aten.gelu_backward(grad, x, approximate=approximate), None, \
+            None
+    if name == 'identity':
+        return grad, None, None
+    if name == 'relu':
+        return aten.threshold_backward(grad, x, 0), None, None
+    positive = F.relu(x)
+    grad_positive = grad * positive  # d/dx relu(x)^2 = 2 relu(x)
+    if name == 'square':
+        return grad_positive.mul_(2), None, None
+    grad_scale = torch.dot(grad_positive.flatten(),
+                           positive.flatten()).reshape(1)
+    grad_bias = grad.sum().reshape(1)
+    return grad_positive.mul_(2 * scale), grad_scale, grad_bias
+
+
+# ---------------------------------------------------------------- linears
+def rows(x: Tensor) -> Tensor:
+    """A channels-last map as ``(B*H*W, C)`` rows."""
+    return x.reshape(-1, x.shape[-1])
+
+
+_HAS_ONEDNN = torch.backends.mkldnn.is_available()
+
+
+def _through_onednn(x: Tensor) -> bool:
+    return (_HAS_ONEDNN and x.is_cpu and x.dim() == 4
+            and x.dtype == torch.float32)
+
+
+def project(x: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
+    """``F.linear`` of a channels-last map. On a CPU as oneDNN's 1x1
+    convolution of its NCHW view, which this project measured 1.3-2.5x
+    faster than the GEMM ``F.linear`` calls, forward and backward
+    (docs/benchmarks.md); the same products, to float rounding."""
+    if _through_onednn(x):
+        return nhwc_view(F.conv2d(nchw_view(x), weight[:, :, None, None],
+                                  bias))
+    return F.linear(x, weight, bias)
+
+
+def project_backward(grad: Tensor, x: Tensor, weight: Tensor,
+                     bias: Optional[Tensor]) -> Tuple:
+    """``(grad_x, grad_weight, grad_bias)`` of :func:`project`."""
+    if _through_onednn(x):
+        grad_x, grad_weight, grad_bias = aten.convolution_backward(
+            nchw_view(grad), nchw_view(x), weight[:, :, None, None],
+            None if bias is None else [weight.shape[0]], [1, 1], [0, 0],
+            [1, 1], False, [0, 0], 1, [True, True, bias is not None])
+        return nhwc_view(grad_x), grad_weight.flatten(1), grad_bias
+    grad_rows = rows(grad)
+    grad_bias = None if bias is None else grad_rows.sum(0)
+    return F.linear(grad, weight.t()), grad_rows.t() @ rows(x), grad_bias
+
+
+def scaled_linear(x: Tensor, weight: Tensor, bias: Optional[Tensor],
+                  scale: Optional[Tensor]) -> Tensor:
+    """``scale * linear(x)`` with the scale folded into the weights."""
+    if scale is None:
+        return project(x, weight, bias)
+    return project(x, weight * scale[:, None],
+                   None if bias is None else bias * scale)
+
+
+def scaled_linear_backward(grad: Tensor, x: Tensor, weight: Tensor,
+                           bias: Optional[Tensor],
+                           scale: Optional[Tensor]) -> Tuple:
+    """``(grad_x, grad_weight, grad_bias, grad_scale)`` of
+    :func:`scaled_linear`; the scale's gradient is read off the weight's
+    (no saved output needed)."""
+    if scale is None:
+        return (*project_backward(grad, x, weight, bias), None)
+    grad_x, product, grad_bias = project_backward(
+        grad, x, weight * scale[:, None],
+        None if bias is None else bias * scale)
+    # product = d/d(scale * weight); grad_bias = d/d(scale * bias)
+    grad_scale = (product * weight).sum(1)
+    if bias is not None:
+        grad_scale += grad_bias * bias
+        grad_bias = grad_bias * scale
+    return grad_x, product * scale[:, None], grad_bias, grad_scale
+
+
+def linear_backward(grad: Tensor, x: Tensor, weight: Tensor,
+                    bias: Optional[Tensor]) -> Tuple:
+    """``(grad_x, grad_weight, grad_bias)`` of ``F.linear``."""
+    return project_backward(grad, x, weight, bias)
+
+
+# ------------------------------------------------------------ depthwise
+def depthwise(x: Tensor, weight: Tensor, bias: Optional[Tensor],
+              padding) -> Tensor:
+    """A depthwise convolution of a channels-last map (stride 1)."""
+    return nhwc_view(F.conv2d(nchw_view(x), weight, bias, padding=padding,
+                              groups=weight.shape[0]))
+
+
+def depthwise_backward(grad: Tensor, x: Tensor, weight: Tensor,
+                       bias: Optional[Tensor], padding) -> Tuple:
+    """``(grad_x, grad_weight, grad_bias)`` of :func:`depthwise`."""
+    grad_x, grad_weight, grad_bias = aten.convolution_backward(
+        nchw_view(grad), nchw_view(x), weight,
+        None if bias is None else [weight.shape[0]], [1, 1], list(padding),
+        [1, 1], False, [0, 0], weight.shape[0], [True, True, bias
+                                                 is not None])
+    return nhwc_view(grad_x), grad_weight, grad_bias
+
+
+# ------------------------------------------------------- the branch itself
+def _branch_forward(ctx, mixer_forward: Callable, x: Tensor, constants,
+                    norm_weight, norm_bias, res_scale, layer_scale, keep,
+                    *tensors):
+    (kind, eps), mixer_constants = constants
+    n, _ = _normalize(x, kind, eps, norm_weight, norm_bias)
+    y, saved = mixer_forward(mixer_constants, n, layer_scale, tensors)
+    skip = x if res_scale is None else x * res_scale
+    out = skip + y if keep is None else torch.addcmul(skip, y, keep)
+    ctx.constants = constants
+    ctx.num_saved = len(saved)
+    ctx.save_for_backward(x, norm_weight, norm_bias, res_scale, layer_scale,
+                          keep, *tensors, *saved)
+    return out
+
+
+def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
+    (kind, eps), mixer_constants = ctx.constants
+    x, norm_weight, norm_bias, res_scale, layer_scale, keep, *rest = \
+        ctx.saved_tensors
+    split = len(rest) - ctx.num_saved
+    tensors, saved = rest[:split], rest[split:]
+    grad = grad.contiguous()
+    grad_y = grad if keep is None else grad * keep
+    with torch.no_grad():
+        n, stats = _normalize(x, kind, eps, norm_weight, norm_bias)
+        grad_n, grad_layer_scale, tensor_grads = mixer_backward(
+            mixer_constants, n, saved, grad_y, layer_scale, tensors)
+        del n
+        grad_x, grad_norm_weight, grad_norm_bias = _normalize_backward(
+            grad_n, x, kind, norm_weight, norm_bias, stats)
+        grad_res_scale = None
+        if res_scale is None:
+            grad_x = grad_x + grad
+        else:
+            grad_x = torch.addcmul(grad_x, grad, res_scale)
+            grad_res_scale = (rows(grad) * rows(x)).sum(0)
+    return (grad_x, None, grad_norm_weight, grad_norm_bias, grad_res_scale,
+            grad_layer_scale, None, *tensor_grads)
+
+
+def lean_function(name: str, mixer_forward: Callable,
+                  mixer_backward: Callable) -> type:
+    """A ``torch.autograd.Function`` running a whole lean branch around a
+    mixer's ``forward`` / ``backward`` pair (see the module docstring)."""
+
+    def forward(ctx, *args):
+        return _branch_forward(ctx, mixer_forward, *args)
+
+    def backward(ctx, grad):
+        return _branch_backward(ctx, mixer_backward, grad)
+
+    return type(name, (torch.autograd.Function, ),
+                dict(forward=staticmethod(forward),
+                     backward=staticmethod(backward),
+                     __doc__=f'Lean branch: {name}.'))
+
+
+def _optional_scale(module: nn.Module) -> Tuple[bool, Optional[Tensor]]:
+    if isinstance(module, Scale):
+        return True, module.scale
+    return isinstance(module, nn.Identity), None
+
+
+def lean_residual(x: Tensor, norm: nn.Module, mixer: nn.Module,
+                  layer_scale: nn.Module, res_scale: nn.Module,
+                  drop_path: nn.Module) -> Optional[Tensor]:
+    """``res_scale(x) + drop_path(layer_scale(mixer(norm(x))))`` as one
+    lean function, or None where a part has no lean form (the caller then
+    runs it under autograd)."""
+    spec = getattr(mixer, 'lean_spec', None)
+    if spec is None or torch.is_autocast_enabled(x.device.type):
+        return None
+    mixer_spec, norm_parts = spec(), norm_spec(norm)
+    layer_ok, layer = _optional_scale(layer_scale)
+    res_ok, res = _optional_scale(res_scale)
+    drop_ok = isinstance(drop_path, (DropPath, nn.Identity))
+    if mixer_spec is None or norm_parts is None or not (layer_ok and res_ok
+                                                         and drop_ok):
+        return None
+    keep = drop_path.keep_factor(x) if isinstance(drop_path,
+                                                  DropPath) else None
+    function, constants, tensors = mixer_spec
+    kind, eps, weight, bias = norm_parts
+    return function.apply(x, ((kind, eps), constants), weight, bias, res,
+                          layer, keep, *tensors)
+
+
+def saved_bytes(run: Callable[[], object],
+                exclude: Sequence[Tensor] = ()) -> int:
+    """Bytes autograd saves for backward while ``run()`` runs: each storage
+    counted once, those of ``exclude`` (e.g. the parameters) not at all."""
+    skip = {t.untyped_storage().data_ptr() for t in exclude}
+    saved = {}
+
+    def pack(tensor: Tensor) -> Tensor:
+        storage = tensor.untyped_storage()
+        if storage.data_ptr() not in skip:
+            saved[storage.data_ptr()] = storage.nbytes()
+        return tensor
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        run()
+    return sum(saved.values())
