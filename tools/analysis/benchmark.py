@@ -172,10 +172,17 @@ class _Registry:
         return lambda cls: cls
 
 
+_OFFICIAL_MODEL: List[torch.nn.Module] = []
+
+
 def build_official(args) -> torch.nn.Module:
     """The official model of ``--official-code`` (seeded), stochastic depth
-    off as in every variant. Packages it imports only for helpers (timm's
-    layers, mmdet's registry) are stood in for where missing."""
+    off as in every variant; built once per process (it is the official
+    variant and the weights of every other). Packages it imports only for
+    helpers (timm's layers, mmdet's registry) are stood in for where
+    missing."""
+    if _OFFICIAL_MODEL:
+        return _OFFICIAL_MODEL[0]
     import importlib.util
 
     from mmmeta.models.layers import DropPath
@@ -195,19 +202,17 @@ def build_official(args) -> torch.nn.Module:
     except ImportError:
         _stub_module('mmdet')
         _stub_module('mmdet.registry', MODELS=_Registry())
-    module = sys.modules.get('official_model')
-    if module is None:  # once: its registrations must not repeat
-        spec = importlib.util.spec_from_file_location('official_model',
-                                                      args.official_code)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        sys.modules['official_model'] = module
+    spec = importlib.util.spec_from_file_location('official_model',
+                                                  args.official_code)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
     torch.manual_seed(0)
     model = getattr(module, args.official_model)(
         **parse_options(args.official_options))
     for part in model.modules():
         if hasattr(part, 'drop_prob'):
             part.drop_prob = 0.0
+    _OFFICIAL_MODEL.append(model)
     return model
 
 

@@ -89,9 +89,8 @@ def _normalize_backward(grad: Tensor, x: Tensor, kind: Optional[str],
             grad, x, x.shape[-1:], mean, rstd, weight, bias,
             [True, weight is not None, bias is not None])
     mean, rstd, xhat = stats
-    dims = tuple(range(grad.dim() - 1))
-    grad_weight = (grad * xhat).sum(dims)
-    grad_bias = None if bias is None else grad.sum(dims)
+    grad_weight = channel_sums(grad, xhat)
+    grad_bias = None if bias is None else rows(grad).sum(0)
     grad_x = aten.native_layer_norm_backward(
         grad * weight, x, x.shape[1:], mean, rstd, None, None,
         [True, False, False])[0]
@@ -128,7 +127,7 @@ def activate(kind: Tuple, x: Tensor, scale: Optional[Tensor],
         return out
     if name == 'square':
         return out.square_()
-    return torch.addcmul(bias, out, out * scale)
+    return torch.addcmul(bias, scale, out.square_())  # as StarReLU does
 
 
 def activate_backward(kind: Tuple, grad: Tensor, x: Tensor,
@@ -158,6 +157,12 @@ def rows(x: Tensor) -> Tensor:
     return x.reshape(-1, x.shape[-1])
 
 
+def channel_sums(a: Tensor, b: Tensor) -> Tensor:
+    """``sum(a * b)`` per channel (last dimension): the gradient of a
+    per-channel scale applied to ``b`` under the gradient ``a``."""
+    return (rows(a) * rows(b)).sum(0)
+
+
 _HAS_ONEDNN = torch.backends.mkldnn.is_available()
 
 
@@ -166,14 +171,30 @@ def _through_onednn(x: Tensor) -> bool:
             and x.dtype == torch.float32)
 
 
+def _conv(x: Tensor, weight: Tensor, bias: Optional[Tensor], padding,
+          groups: int) -> Tensor:
+    """A stride-1 convolution of a channels-last map (its NCHW view)."""
+    return nhwc_view(F.conv2d(nchw_view(x), weight, bias, padding=padding,
+                              groups=groups))
+
+
+def _conv_backward(grad: Tensor, x: Tensor, weight: Tensor,
+                   bias: Optional[Tensor], padding, groups: int) -> Tuple:
+    """``(grad_x, grad_weight, grad_bias)`` of :func:`_conv`."""
+    grad_x, grad_weight, grad_bias = aten.convolution_backward(
+        nchw_view(grad), nchw_view(x), weight,
+        None if bias is None else [weight.shape[0]], [1, 1], list(padding),
+        [1, 1], False, [0, 0], groups, [True, True, bias is not None])
+    return nhwc_view(grad_x), grad_weight, grad_bias
+
+
 def project(x: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
     """``F.linear`` of a channels-last map. On a CPU as oneDNN's 1x1
     convolution of its NCHW view, which this project measured 1.3-2.5x
     faster than the GEMM ``F.linear`` calls, forward and backward
     (docs/benchmarks.md); the same products, to float rounding."""
     if _through_onednn(x):
-        return nhwc_view(F.conv2d(nchw_view(x), weight[:, :, None, None],
-                                  bias))
+        return _conv(x, weight[:, :, None, None], bias, (0, 0), 1)
     return F.linear(x, weight, bias)
 
 
@@ -181,11 +202,9 @@ def project_backward(grad: Tensor, x: Tensor, weight: Tensor,
                      bias: Optional[Tensor]) -> Tuple:
     """``(grad_x, grad_weight, grad_bias)`` of :func:`project`."""
     if _through_onednn(x):
-        grad_x, grad_weight, grad_bias = aten.convolution_backward(
-            nchw_view(grad), nchw_view(x), weight[:, :, None, None],
-            None if bias is None else [weight.shape[0]], [1, 1], [0, 0],
-            [1, 1], False, [0, 0], 1, [True, True, bias is not None])
-        return nhwc_view(grad_x), grad_weight.flatten(1), grad_bias
+        grad_x, grad_weight, grad_bias = _conv_backward(
+            grad, x, weight[:, :, None, None], bias, (0, 0), 1)
+        return grad_x, grad_weight.flatten(1), grad_bias
     grad_rows = rows(grad)
     grad_bias = None if bias is None else grad_rows.sum(0)
     return F.linear(grad, weight.t()), grad_rows.t() @ rows(x), grad_bias
@@ -219,29 +238,17 @@ def scaled_linear_backward(grad: Tensor, x: Tensor, weight: Tensor,
     return grad_x, product * scale[:, None], grad_bias, grad_scale
 
 
-def linear_backward(grad: Tensor, x: Tensor, weight: Tensor,
-                    bias: Optional[Tensor]) -> Tuple:
-    """``(grad_x, grad_weight, grad_bias)`` of ``F.linear``."""
-    return project_backward(grad, x, weight, bias)
-
-
 # ------------------------------------------------------------ depthwise
 def depthwise(x: Tensor, weight: Tensor, bias: Optional[Tensor],
               padding) -> Tensor:
     """A depthwise convolution of a channels-last map (stride 1)."""
-    return nhwc_view(F.conv2d(nchw_view(x), weight, bias, padding=padding,
-                              groups=weight.shape[0]))
+    return _conv(x, weight, bias, padding, weight.shape[0])
 
 
 def depthwise_backward(grad: Tensor, x: Tensor, weight: Tensor,
                        bias: Optional[Tensor], padding) -> Tuple:
     """``(grad_x, grad_weight, grad_bias)`` of :func:`depthwise`."""
-    grad_x, grad_weight, grad_bias = aten.convolution_backward(
-        nchw_view(grad), nchw_view(x), weight,
-        None if bias is None else [weight.shape[0]], [1, 1], list(padding),
-        [1, 1], False, [0, 0], weight.shape[0], [True, True, bias
-                                                 is not None])
-    return nhwc_view(grad_x), grad_weight, grad_bias
+    return _conv_backward(grad, x, weight, bias, padding, weight.shape[0])
 
 
 # ------------------------------------------------------- the branch itself
@@ -280,7 +287,7 @@ def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
             grad_x = grad_x + grad
         else:
             grad_x = torch.addcmul(grad_x, grad, res_scale)
-            grad_res_scale = (rows(grad) * rows(x)).sum(0)
+            grad_res_scale = channel_sums(grad, x)
     return (grad_x, None, grad_norm_weight, grad_norm_bias, grad_res_scale,
             grad_layer_scale, None, *tensor_grads)
 

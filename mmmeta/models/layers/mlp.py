@@ -17,8 +17,8 @@ from .lean import (
     activate_backward,
     activation_spec,
     lean_function,
-    linear_backward,
     project,
+    project_backward,
     scaled_linear,
     scaled_linear_backward,
 )
@@ -119,7 +119,7 @@ def _mlp_backward(act, n, saved, grad_y, scale, tensors):
     grad_hidden, grad_act_scale, grad_act_bias = activate_backward(
         act, grad_act, hidden, act_scale)
     del grad_act
-    grad_n, grad_fc1_weight, grad_fc1_bias = linear_backward(
+    grad_n, grad_fc1_weight, grad_fc1_bias = project_backward(
         grad_hidden, n, fc1_weight, fc1_bias)
     return grad_n, grad_scale, (grad_fc1_weight, grad_fc1_bias,
                                 grad_act_scale, grad_act_bias,

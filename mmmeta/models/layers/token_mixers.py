@@ -13,7 +13,7 @@ from torch import nn
 
 from ...registry import MODELS
 from .layout import nchw_view, nhwc_view
-from .lean import lean_function, rows
+from .lean import channel_sums, lean_function
 from .norms import GroupNorm1
 from .reparam import Reparameterizable
 
@@ -28,7 +28,7 @@ def _scale_gradient(grad_y, y, scale):
     """The layer scale's gradient and the gradient behind it."""
     if scale is None:
         return None, grad_y
-    return (rows(grad_y) * rows(y)).sum(0), grad_y * scale
+    return channel_sums(grad_y, y), grad_y * scale
 
 
 def _pooling_forward(constants, n, scale, tensors):

@@ -23,8 +23,8 @@ from ...layers.lean import (
     depthwise,
     depthwise_backward,
     lean_function,
-    linear_backward,
     project,
+    project_backward,
     scaled_linear,
     scaled_linear_backward,
 )
@@ -121,7 +121,7 @@ def _sepconv_backward(constants, n, saved, grad_y, scale, tensors):
         dw_bias, padding)
     grad, grad_act1_scale, grad_act1_bias = activate_backward(
         act1, grad, hidden, act1_scale)
-    grad_n, grad_w1, grad_b1 = linear_backward(grad, n, w1, b1)
+    grad_n, grad_w1, grad_b1 = project_backward(grad, n, w1, b1)
     return grad_n, grad_scale, (grad_w1, grad_b1, grad_act1_scale,
                                 grad_act1_bias, grad_dw_weight, grad_dw_bias,
                                 grad_act2_scale, grad_act2_bias, grad_w2,

@@ -507,7 +507,7 @@ def _glu_backward(constants, n, saved, grad_y, scale, tensors):
     grad_gate, grad_dw_weight, grad_dw_bias = lean.depthwise_backward(
         grad_mixed, gate, dw_weight, dw_bias, (1, 1))
     grad_hidden = torch.cat([grad_gate, grad_value], dim=-1)
-    grad_n, grad_w1, grad_b1 = lean.linear_backward(grad_hidden, n, w1, b1)
+    grad_n, grad_w1, grad_b1 = lean.project_backward(grad_hidden, n, w1, b1)
     return grad_n, grad_scale, (grad_w1, grad_b1, grad_dw_weight,
                                 grad_dw_bias, grad_w2, grad_b2)
 
