@@ -2,10 +2,11 @@
 # (tools/install.sh: seconds when it is already complete).
 #   make demo   install, then run the main job on generated data
 #   make test   install, then lint and run the test suite
+#   make format rewrite the code in the project's style (ruff format)
 PYTHON_ENV := $(or $(MMMETA_PYTHON),$(CURDIR)/.venv/bin/python)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint
+.PHONY: install demo test lint format
 
 install:
 	bash tools/install.sh
@@ -13,8 +14,15 @@ install:
 demo: install
 	$(PYTHON_ENV) tools/demo.py
 
+LINT_PATHS := mmmeta tools tests configs demo setup.py
+
 lint: install
-	$(PYTHON_ENV) -m ruff check mmmeta tools tests configs demo setup.py
+	$(PYTHON_ENV) -m ruff check $(LINT_PATHS)
+	$(PYTHON_ENV) -m ruff format --check $(LINT_PATHS)
+
+format: install
+	$(PYTHON_ENV) -m ruff format $(LINT_PATHS)
+	$(PYTHON_ENV) -m ruff check --fix $(LINT_PATHS)
 
 test: lint
 	$(PYTHON_ENV) -m pytest tests $(PYTEST_ARGS)

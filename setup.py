@@ -4,6 +4,7 @@
 mmpretrain are optional extras. The full, tested environment (mmcv built with
 its compiled ops and so on) is set up by ``tools/install.sh``.
 """
+
 import os
 import os.path as osp
 import re
@@ -95,7 +96,8 @@ setup(
     'CAFormer, TransNeXt, FFNet, ...) for mmdet, mmsegmentation and '
     'mmpretrain',
     long_description=open(osp.join(HERE, 'README.md')).read()
-    if osp.exists(osp.join(HERE, 'README.md')) else '',
+    if osp.exists(osp.join(HERE, 'README.md'))
+    else '',
     long_description_content_type='text/markdown',
     license='Apache-2.0',
     python_requires='>=3.8',
@@ -104,12 +106,16 @@ setup(
     install_requires=read_requirements('runtime.txt'),
     extras_require={
         'det': ['mmdet>=3.0.0,<4.0.0', 'mmcv>=2.0.0,<2.2.0'],
-        'seg': ['mmsegmentation>=1.0.0,<2.0.0', 'mmcv>=2.0.0,<2.2.0',
-                'ftfy', 'regex'],
+        'seg': [
+            'mmsegmentation>=1.0.0,<2.0.0',
+            'mmcv>=2.0.0,<2.2.0',
+            'ftfy',
+            'regex',
+        ],
         'cls': ['mmpretrain>=1.0.0,<2.0.0'],
         'deploy': read_requirements('deploy.txt'),
-        'tests': read_requirements('tests.txt') + read_requirements(
-            'deploy.txt'),
+        'tests': read_requirements('tests.txt')
+        + read_requirements('deploy.txt'),
     },
     zip_safe=False,
     cmdclass={'editable_wheel': EditableWithMim},

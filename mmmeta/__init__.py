@@ -4,6 +4,7 @@ segmentation.
 Importing ``mmmeta`` registers every backbone in the ``mmmeta`` registry
 scope; it needs only torch and mmengine.
 """
+
 from . import engine, models  # noqa: F401  (registers modules and hooks)
 from .models.inference import optimize_for_inference
 from .registry import HOOKS, MODELS

@@ -4,6 +4,7 @@ family adds one entry here and gets every contract test.
 
 Not a test module: test modules import it, never each other.
 """
+
 from dataclasses import dataclass, field
 from typing import Dict, Optional, Tuple, Union
 
@@ -45,7 +46,8 @@ class Family:
     #: Options of the deploy test that make folding non-trivial (layer
     #: scales where the family's blocks have them).
     deploy_options: dict = field(
-        default_factory=lambda: dict(layer_scale_init_value=0.5))
+        default_factory=lambda: dict(layer_scale_init_value=0.5)
+    )
     #: Whether a whole-arch ONNX export fits the suite's time (tracing
     #: TransNeXt-Micro takes minutes; its test exports fewer blocks).
     exports_quickly: bool = True
@@ -71,8 +73,9 @@ class Family:
         arch = self.cls.resolve_arch(self.smallest)
         depths = []
         for i, configs in enumerate(stage_block_configs(arch)):
-            distinct = [c for j, c in enumerate(configs)
-                        if c not in configs[:j]]
+            distinct = [
+                c for j, c in enumerate(configs) if c not in configs[:j]
+            ]
             if len(configs) > 1:  # one config per block
                 arch['block'][i] = distinct
             depths.append(len(distinct))
@@ -87,62 +90,104 @@ class Family:
 # backbones (FFNet with its four output LayerNorms; FFNet-seg, which has
 # none, measured on the official ffnet_seg class).
 _BASELINE_SMALL = {
-    's12': 11_377_688, 's24': 20_827_440, 's36': 30_277_192,
-    'm36': 55_306_632, 'm48': 72_575_520
+    's12': 11_377_688,
+    's24': 20_827_440,
+    's36': 30_277_192,
+    'm36': 55_306_632,
+    'm48': 72_575_520,
 }
 _RANDOM_MATRICES = {
-    's12': 235_298, 's24': 470_596, 's36': 705_894, 'm36': 705_894,
-    'm48': 941_192
+    's12': 235_298,
+    's24': 470_596,
+    's36': 705_894,
+    'm36': 705_894,
+    'm48': 941_192,
 }
 _NO_OUT_NORM = dict(out_norm_cfg=None)
 
 FAMILIES = (
-    Family(PoolFormer,
-           params={'s12': 11_403_200, 's24': 20_876_992, 's36': 30_350_784,
-                   'm36': 55_404_864, 'm48': 72_705_792},
-           fixtures=('poolformer_s12_dense_64x64',
-                     'poolformer_s12_cls_64x64'),
-           has_reference=True),
-    Family(PoolFormerV2, params=dict(_BASELINE_SMALL),
-           fixtures=('poolformerv2_s12_64x64', ),
-           count_options=_NO_OUT_NORM, has_reference=True),
-    Family(IdentityFormer, params=dict(_BASELINE_SMALL),
-           fixtures=('identityformer_s12_64x64', ),
-           count_options=_NO_OUT_NORM, has_reference=True),
-    Family(RandFormer,
-           params={k: v + _RANDOM_MATRICES[k]
-                   for k, v in _BASELINE_SMALL.items()},
-           count_options=_NO_OUT_NORM, has_reference=True),
-    Family(ConvFormer,
-           params={'s18': 23_669_704, 's36': 36_907_408, 'm36': 53_411_472,
-                   'b36': 94_439_568},
-           fixtures=('convformer_s18_64x64', ),
-           count_options=_NO_OUT_NORM, has_reference=True),
-    Family(CAFormer,
-           params={'s18': 23_236_912, 's36': 36_192_358, 'm36': 52_564_710,
-                   'b36': 93_310_566},
-           fixtures=('caformer_s18_64x64', ),
-           count_options=_NO_OUT_NORM, has_reference=True),
-    Family(TransNeXt,
-           params={'micro': 12.42, 'tiny': 27.68, 'small': 49.16,
-                   'base': 88.95},
-           deploy_options={}, exports_quickly=False,
-           fixture_options=('img_size', 'pretrain_size', 'is_extrapolation'),
-           fixtures=('transnext_tiny_224x224',
-                     'transnext_tiny_extrap_200x264'),
-           options=dict(img_size=64), min_input=29),
-    Family(FFNet,
-           params={'1': 13.14, '2': 26.50, '3': 48.05, '4': 78.85,
-                   'seg': 63.83},
-           fixtures=('ffnet_1_64x64', 'ffnet_3_96x128', 'ffnet_seg_64x96'),
-           has_batch_norm=True),
+    Family(
+        PoolFormer,
+        params={
+            's12': 11_403_200,
+            's24': 20_876_992,
+            's36': 30_350_784,
+            'm36': 55_404_864,
+            'm48': 72_705_792,
+        },
+        fixtures=('poolformer_s12_dense_64x64', 'poolformer_s12_cls_64x64'),
+        has_reference=True,
+    ),
+    Family(
+        PoolFormerV2,
+        params=dict(_BASELINE_SMALL),
+        fixtures=('poolformerv2_s12_64x64',),
+        count_options=_NO_OUT_NORM,
+        has_reference=True,
+    ),
+    Family(
+        IdentityFormer,
+        params=dict(_BASELINE_SMALL),
+        fixtures=('identityformer_s12_64x64',),
+        count_options=_NO_OUT_NORM,
+        has_reference=True,
+    ),
+    Family(
+        RandFormer,
+        params={
+            k: v + _RANDOM_MATRICES[k] for k, v in _BASELINE_SMALL.items()
+        },
+        count_options=_NO_OUT_NORM,
+        has_reference=True,
+    ),
+    Family(
+        ConvFormer,
+        params={
+            's18': 23_669_704,
+            's36': 36_907_408,
+            'm36': 53_411_472,
+            'b36': 94_439_568,
+        },
+        fixtures=('convformer_s18_64x64',),
+        count_options=_NO_OUT_NORM,
+        has_reference=True,
+    ),
+    Family(
+        CAFormer,
+        params={
+            's18': 23_236_912,
+            's36': 36_192_358,
+            'm36': 52_564_710,
+            'b36': 93_310_566,
+        },
+        fixtures=('caformer_s18_64x64',),
+        count_options=_NO_OUT_NORM,
+        has_reference=True,
+    ),
+    Family(
+        TransNeXt,
+        params={'micro': 12.42, 'tiny': 27.68, 'small': 49.16, 'base': 88.95},
+        deploy_options={},
+        exports_quickly=False,
+        fixture_options=('img_size', 'pretrain_size', 'is_extrapolation'),
+        fixtures=('transnext_tiny_224x224', 'transnext_tiny_extrap_200x264'),
+        options=dict(img_size=64),
+        min_input=29,
+    ),
+    Family(
+        FFNet,
+        params={'1': 13.14, '2': 26.50, '3': 48.05, '4': 78.85, 'seg': 63.83},
+        fixtures=('ffnet_1_64x64', 'ffnet_3_96x128', 'ffnet_seg_64x96'),
+        has_batch_norm=True,
+    ),
 )
 BY_NAME = {family.name: family for family in FAMILIES}
 FAMILY_IDS = [family.name for family in FAMILIES]
 ARCHS = [(family, arch) for family in FAMILIES for arch in family.params]
 ARCH_IDS = [f'{family.name}-{arch}' for family, arch in ARCHS]
-FIXTURES = [(family, fixture) for family in FAMILIES
-            for fixture in family.fixtures]
+FIXTURES = [
+    (family, fixture) for family in FAMILIES for fixture in family.fixtures
+]
 FIXTURE_IDS = [fixture for _, fixture in FIXTURES]
 
 

@@ -4,6 +4,7 @@
 implementations (sail-sg, TransNeXt, FFNet) for a checkpoint and an input
 defined by the formulas below (see the fixtures' README).
 """
+
 import functools
 import math
 import os.path as osp
@@ -50,7 +51,8 @@ def fixture_input(batch: int, height: int, width: int) -> torch.Tensor:
     n = batch * 3 * height * width
     v = np.sin(np.arange(n, dtype=np.float64) * 0.013 + 0.5) * 1.5
     return torch.from_numpy(v.astype(np.float32)).reshape(
-        batch, 3, height, width)
+        batch, 3, height, width
+    )
 
 
 def max_relative_error(out: torch.Tensor, ref: torch.Tensor) -> float:

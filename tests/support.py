@@ -4,6 +4,7 @@ Tool runs on generated data: overlay configs that inherit a shipped config
 and only point it at the data and shorten the schedule; tiny batches for
 one-step training checks; environments for subprocesses.
 """
+
 import importlib.util
 import os
 import os.path as osp
@@ -34,8 +35,11 @@ def plain(value):
 def mmpretrain_env() -> dict:
     """Environment in which ``mmpretrain.models`` imports: the real
     torchvision if it works, else the test-only stand-in (shims/README.md)."""
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([ROOT, HERE]),
-               OMP_NUM_THREADS='2')
+    env = dict(
+        os.environ,
+        PYTHONPATH=os.pathsep.join([ROOT, HERE]),
+        OMP_NUM_THREADS='2',
+    )
     if importlib.util.find_spec('torchvision') is None:
         env['PYTHONPATH'] += os.pathsep + osp.join(HERE, 'shims')
     return env
@@ -158,40 +162,57 @@ def write_overlay(tmp_path, config, data, iters=2):
     model = load_config(config).model
     name = osp.basename(config)
     if scope == 'mmpretrain':
-        text = CLS_OVERLAY.format(base=base, root=data['imagenet'],
-                                  num_classes=len(ADE20K_CLASSES) - 1)
+        text = CLS_OVERLAY.format(
+            base=base,
+            root=data['imagenet'],
+            num_classes=len(ADE20K_CLASSES) - 1,
+        )
     elif scope == 'mmseg':
-        leaf = ('dict(data_root=data_root, metainfo=metainfo, '
-                'pipeline=train_pipeline)')
+        leaf = (
+            'dict(data_root=data_root, metainfo=metainfo, '
+            'pipeline=train_pipeline)'
+        )
         wrapped = load_config(config).train_dataloader.dataset.type in (
-            'RepeatDataset', )
-        text = SEG_OVERLAY.format(base=base, root=data['ade'],
-                                  train_dataset=f'dict(dataset={leaf})'
-                                  if wrapped else leaf,
-                                  classes=ADE20K_CLASSES,
-                                  num_classes=len(ADE20K_CLASSES),
-                                  iters=iters)
+            'RepeatDataset',
+        )
+        text = SEG_OVERLAY.format(
+            base=base,
+            root=data['ade'],
+            train_dataset=f'dict(dataset={leaf})' if wrapped else leaf,
+            classes=ADE20K_CLASSES,
+            num_classes=len(ADE20K_CLASSES),
+            iters=iters,
+        )
         if model.decode_head.type == 'Mask2FormerHead':
             weights = [1.0] * len(ADE20K_CLASSES) + [0.1]
-            text += ("model['decode_head']['loss_cls'] = "
-                     f'dict(class_weight={weights})\n')
+            text += (
+                "model['decode_head']['loss_cls'] = "
+                f'dict(class_weight={weights})\n'
+            )
     else:
         n = len(COCO_CATEGORIES)
         masks = 'mask' in name
         if model.type == 'RetinaNet':
             # an untrained RetinaNet scores below the default 0.05
-            heads = f'bbox_head=dict(num_classes={n}), ' \
-                    'test_cfg=dict(score_thr=0.0)'
+            heads = (
+                f'bbox_head=dict(num_classes={n}), '
+                'test_cfg=dict(score_thr=0.0)'
+            )
         elif model.type == 'DINO':
             # fewer queries than the tiny images have tokens
             heads = f'bbox_head=dict(num_classes={n}), num_queries=100'
         else:
-            heads = (f'roi_head=dict(bbox_head=dict(num_classes={n}), '
-                     f'mask_head=dict(num_classes={n}))')
-        text = DET_OVERLAY.format(base=base, root=data['coco'],
-                                  classes=tuple(c for _, c in
-                                                COCO_CATEGORIES),
-                                  heads=heads, masks=masks)
+            heads = (
+                f'roi_head=dict(bbox_head=dict(num_classes={n}), '
+                f'mask_head=dict(num_classes={n}))'
+            )
+        text = DET_OVERLAY.format(
+            base=base,
+            root=data['coco'],
+            classes=tuple(c for _, c in COCO_CATEGORIES),
+            heads=heads,
+            masks=masks,
+        )
     if 'img_size' in model.backbone:
         text += "model.setdefault('backbone', {})['img_size'] = 224\n"
     path = tmp_path / f'tiny_{name}'
@@ -201,12 +222,23 @@ def write_overlay(tmp_path, config, data, iters=2):
 
 def tool(*args, launcher=None, check=True, env=None):
     if launcher == 'torchrun':
-        cmd = [sys.executable, '-m', 'torch.distributed.run',
-               '--nproc_per_node=2', '--master_port=29533']
+        cmd = [
+            sys.executable,
+            '-m',
+            'torch.distributed.run',
+            '--nproc_per_node=2',
+            '--master_port=29533',
+        ]
     else:
         cmd = [sys.executable]
-    result = subprocess.run(cmd + list(args), cwd=ROOT, env=env or ENV,
-                            capture_output=True, text=True, timeout=900)
+    result = subprocess.run(
+        cmd + list(args),
+        cwd=ROOT,
+        env=env or ENV,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     output = result.stdout + result.stderr
     if check:
         assert result.returncode == 0, output[-6000:]
@@ -217,14 +249,17 @@ def det_batch(with_mask: bool, hw=(96, 128)):
     from mmdet.structures import DetDataSample
     from mmdet.structures.mask import BitmapMasks
     from mmengine.structures import InstanceData
+
     h, w = hw
-    boxes = torch.tensor([[10., 12., 60., 70.], [40., 20., 100., 90.]])
+    boxes = torch.tensor([[10.0, 12.0, 60.0, 70.0], [40.0, 20.0, 100.0, 90.0]])
     inputs, samples = [], []
     for i in range(2):
         inputs.append(torch.randint(0, 256, (3, h, w), dtype=torch.uint8))
-        sample = DetDataSample(metainfo=dict(img_id=i, img_shape=hw,
-                                             ori_shape=hw,
-                                             scale_factor=(1.0, 1.0)))
+        sample = DetDataSample(
+            metainfo=dict(
+                img_id=i, img_shape=hw, ori_shape=hw, scale_factor=(1.0, 1.0)
+            )
+        )
         gt = InstanceData(bboxes=boxes + 4 * i, labels=torch.tensor([1, 3]))
         if with_mask:
             masks = np.zeros((2, h, w), np.uint8)
@@ -239,41 +274,61 @@ def det_batch(with_mask: bool, hw=(96, 128)):
 def seg_batch(hw=(64, 64), num_classes: int = 150):
     from mmengine.structures import PixelData
     from mmseg.structures import SegDataSample
+
     inputs, samples = [], []
     for _ in range(2):
         inputs.append(torch.randint(0, 256, (3, *hw), dtype=torch.uint8))
         sample = SegDataSample(metainfo=dict(img_shape=hw, ori_shape=hw))
         sample.gt_sem_seg = PixelData(
-            data=torch.randint(0, num_classes, (1, *hw)))
+            data=torch.randint(0, num_classes, (1, *hw))
+        )
         samples.append(sample)
     return dict(inputs=inputs, data_samples=samples)
 
 
-def det_batch_annotations(path: str, with_mask: bool,
-                          hw=(96, 128)) -> str:
+def det_batch_annotations(path: str, with_mask: bool, hw=(96, 128)) -> str:
     """A COCO annotation file of :func:`det_batch` 's two images (80
     classes), for evaluating its predictions with mmdet's CocoMetric."""
     import json
 
     from mmdet.datasets import CocoDataset
+
     batch = det_batch(with_mask, hw)
     images, annotations = [], []
     for sample in batch['data_samples']:
-        images.append(dict(id=sample.img_id, file_name=f'{sample.img_id}.jpg',
-                           height=hw[0], width=hw[1]))
+        images.append(
+            dict(
+                id=sample.img_id,
+                file_name=f'{sample.img_id}.jpg',
+                height=hw[0],
+                width=hw[1],
+            )
+        )
         gt = sample.gt_instances
         for box, label in zip(gt.bboxes.tolist(), gt.labels.tolist()):
             x0, y0, x1, y1 = box
-            annotations.append(dict(
-                id=len(annotations) + 1, image_id=sample.img_id,
-                category_id=label + 1, iscrowd=0,
-                bbox=[x0, y0, x1 - x0, y1 - y0], area=(x1 - x0) * (y1 - y0),
-                segmentation=[[x0, y0, x1, y0, x1, y1, x0, y1]]))
-    categories = [dict(id=i + 1, name=name)
-                  for i, name in enumerate(CocoDataset.METAINFO['classes'])]
+            annotations.append(
+                dict(
+                    id=len(annotations) + 1,
+                    image_id=sample.img_id,
+                    category_id=label + 1,
+                    iscrowd=0,
+                    bbox=[x0, y0, x1 - x0, y1 - y0],
+                    area=(x1 - x0) * (y1 - y0),
+                    segmentation=[[x0, y0, x1, y0, x1, y1, x0, y1]],
+                )
+            )
+    categories = [
+        dict(id=i + 1, name=name)
+        for i, name in enumerate(CocoDataset.METAINFO['classes'])
+    ]
     with open(path, 'w') as f:
-        json.dump(dict(images=images, annotations=annotations,
-                       categories=categories), f)
+        json.dump(
+            dict(
+                images=images, annotations=annotations, categories=categories
+            ),
+            f,
+        )
     return path
 
 
@@ -309,17 +364,19 @@ def keep_every_score(test_cfg) -> None:
                 keep_every_score(value)
 
 
-
-
 def all_configs(folder: str = '') -> list:
     """Every shipped config (``_base_`` files excluded), as paths relative
     to ``configs/``."""
     import glob
-    paths = glob.glob(osp.join(CONFIG_DIR, folder, '**', '*.py'),
-                      recursive=True)
+
+    paths = glob.glob(
+        osp.join(CONFIG_DIR, folder, '**', '*.py'), recursive=True
+    )
     return sorted(
-        osp.relpath(p, CONFIG_DIR) for p in paths
-        if '_base_' not in p.split(os.sep))
+        osp.relpath(p, CONFIG_DIR)
+        for p in paths
+        if '_base_' not in p.split(os.sep)
+    )
 
 
 _CONFIGS = {}
@@ -331,6 +388,7 @@ def load_config(path: str):
     import copy
 
     from mmengine.config import Config
+
     if path not in _CONFIGS:
         _CONFIGS[path] = Config.fromfile(osp.join(CONFIG_DIR, path))
     return copy.deepcopy(_CONFIGS[path])
@@ -346,17 +404,21 @@ def train_and_predict(cfg, host: str):
     from mmengine.registry import init_default_scope
 
     from mmmeta.utils.config_checks import convert_syncbn_to_bn
+
     convert_syncbn_to_bn(cfg._cfg_dict)  # one CPU process
     init_default_scope(host)
     if host == 'mmseg':
         from mmseg.registry import MODELS
+
         pre = cfg.model.data_preprocessor
         if pre.get('size') is None and pre.get('size_divisor') is None:
             pre.size = (64, 64)  # a model base gets it from a dataset's
-        batch = seg_batch(hw=(64, 64),
-                          num_classes=cfg.model.decode_head.num_classes)
+        batch = seg_batch(
+            hw=(64, 64), num_classes=cfg.model.decode_head.num_classes
+        )
     else:
         from mmdet.registry import MODELS
+
         batch = det_batch(with_mask='roi_head' in cfg.model, hw=(64, 96))
     with warnings.catch_warnings(record=True):
         model = MODELS.build(cfg.model)

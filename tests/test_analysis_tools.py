@@ -1,5 +1,6 @@
 """tools/analysis: FLOP counts against the published MACs; the benchmark
 runs and reports every variant (its numbers are not asserted)."""
+
 import os.path as osp
 import sys
 
@@ -14,22 +15,34 @@ import get_flops  # noqa: E402
 # Published MACs at 224x224 (G): sail-sg/poolformer and sail-sg/metaformer
 # READMEs (upstream.md section 2).
 PUBLISHED_GMACS = {
-    ('PoolFormer', 's12'): 1.8, ('PoolFormer', 's24'): 3.4,
-    ('PoolFormer', 's36'): 5.0, ('PoolFormer', 'm36'): 8.8,
+    ('PoolFormer', 's12'): 1.8,
+    ('PoolFormer', 's24'): 3.4,
+    ('PoolFormer', 's36'): 5.0,
+    ('PoolFormer', 'm36'): 8.8,
     ('PoolFormer', 'm48'): 11.6,
-    ('IdentityFormer', 's12'): 1.8, ('IdentityFormer', 's24'): 3.4,
-    ('IdentityFormer', 's36'): 5.0, ('IdentityFormer', 'm36'): 8.8,
+    ('IdentityFormer', 's12'): 1.8,
+    ('IdentityFormer', 's24'): 3.4,
+    ('IdentityFormer', 's36'): 5.0,
+    ('IdentityFormer', 'm36'): 8.8,
     ('IdentityFormer', 'm48'): 11.5,
-    ('RandFormer', 's12'): 1.9, ('RandFormer', 's24'): 3.5,
-    ('RandFormer', 's36'): 5.2, ('RandFormer', 'm36'): 9.0,
+    ('RandFormer', 's12'): 1.9,
+    ('RandFormer', 's24'): 3.5,
+    ('RandFormer', 's36'): 5.2,
+    ('RandFormer', 'm36'): 9.0,
     ('RandFormer', 'm48'): 11.9,
-    ('PoolFormerV2', 's12'): 1.8, ('PoolFormerV2', 's24'): 3.4,
-    ('PoolFormerV2', 's36'): 5.0, ('PoolFormerV2', 'm36'): 8.8,
+    ('PoolFormerV2', 's12'): 1.8,
+    ('PoolFormerV2', 's24'): 3.4,
+    ('PoolFormerV2', 's36'): 5.0,
+    ('PoolFormerV2', 'm36'): 8.8,
     ('PoolFormerV2', 'm48'): 11.5,
-    ('ConvFormer', 's18'): 3.9, ('ConvFormer', 's36'): 7.6,
-    ('ConvFormer', 'm36'): 12.8, ('ConvFormer', 'b36'): 22.6,
-    ('CAFormer', 's18'): 4.1, ('CAFormer', 's36'): 8.0,
-    ('CAFormer', 'm36'): 13.2, ('CAFormer', 'b36'): 23.2,
+    ('ConvFormer', 's18'): 3.9,
+    ('ConvFormer', 's36'): 7.6,
+    ('ConvFormer', 'm36'): 12.8,
+    ('ConvFormer', 'b36'): 22.6,
+    ('CAFormer', 's18'): 4.1,
+    ('CAFormer', 's36'): 8.0,
+    ('CAFormer', 'm36'): 13.2,
+    ('CAFormer', 'b36'): 23.2,
 }
 
 
@@ -43,21 +56,42 @@ def test_backbone_macs_match_published(backbone, arch):
 
 def test_get_flops_on_a_config():
     pytest.importorskip('mmseg')
-    result = get_flops.main([
-        osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'), '--shape',
-        '128', '128'
-    ])
+    result = get_flops.main(
+        [
+            osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'),
+            '--shape',
+            '128',
+            '128',
+        ]
+    )
     assert result['model']['macs'] > result['backbone']['macs'] > 0
     assert result['model']['params'] > result['backbone']['params']
 
 
 def test_benchmark_reports_every_variant(capsys, tmp_path):
-    results = benchmark.main([
-        '--backbone', 'CAFormer', '--arch', 's18', '--shape', '64', '64',
-        '--warmup', '1', '--repeats', '2', '--dtype', 'bf16', '--json',
-        str(tmp_path / 'out.json'), '--variants', 'reference', 'fast',
-        'deploy'
-    ])
+    results = benchmark.main(
+        [
+            '--backbone',
+            'CAFormer',
+            '--arch',
+            's18',
+            '--shape',
+            '64',
+            '64',
+            '--warmup',
+            '1',
+            '--repeats',
+            '2',
+            '--dtype',
+            'bf16',
+            '--json',
+            str(tmp_path / 'out.json'),
+            '--variants',
+            'reference',
+            'fast',
+            'deploy',
+        ]
+    )
     assert list(results) == ['reference', 'fast', 'deploy']
     for value in results.values():
         assert value['ms'] > 0 and value['peak_mb'] >= 0
@@ -73,11 +107,25 @@ def test_benchmark_reports_every_variant(capsys, tmp_path):
 
 def test_benchmark_training_step_of_a_config():
     pytest.importorskip('mmseg')
-    results = benchmark.main([
-        '--config', osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'),
-        '--train', '--batch', '1', '--shape', '64', '64', '--warmup', '1',
-        '--repeats', '1', '--variants', 'fast', 'cp'
-    ])
+    results = benchmark.main(
+        [
+            '--config',
+            osp.join(ROOT, 'configs', 'fpn_poolformer_s12_ade20k.py'),
+            '--train',
+            '--batch',
+            '1',
+            '--shape',
+            '64',
+            '64',
+            '--warmup',
+            '1',
+            '--repeats',
+            '1',
+            '--variants',
+            'fast',
+            'cp',
+        ]
+    )
     assert list(results) == ['fast', 'cp']
     assert results['cp']['max_rel_error'] < 1e-5
 
@@ -88,23 +136,40 @@ def test_bf16_agreement_tool(tmp_path, data):
     import torch
 
     from mmmeta.utils.cli import build_model_from_config
+
     config = osp.join(ROOT, 'configs', 'demo', 'fpn_poolformer_s12_demo.py')
     torch.manual_seed(0)
     checkpoint = tmp_path / 'model.pth'
-    torch.save({'state_dict': build_model_from_config(config).state_dict()},
-               checkpoint)
-    result = bf16_agreement.main([
-        config, str(checkpoint),
-        osp.join(data['ade'], 'images', 'validation'), '--size', '64', '96'
-    ])
+    torch.save(
+        {'state_dict': build_model_from_config(config).state_dict()},
+        checkpoint,
+    )
+    result = bf16_agreement.main(
+        [
+            config,
+            str(checkpoint),
+            osp.join(data['ade'], 'images', 'validation'),
+            '--size',
+            '64',
+            '96',
+        ]
+    )
     assert result['pixels'] == 2 * (64 // 4) * (96 // 4)  # stride-4 logits
     assert 0.5 < result['autocast'] <= 1 and 0.5 < result['bfloat16'] <= 1
 
 
 def test_benchmark_refuses_inference_variants_in_training():
     with pytest.raises(SystemExit):
-        benchmark.parse_args(['--backbone', 'PoolFormer', '--train',
-                              '--variants', 'fast', 'deploy'])
+        benchmark.parse_args(
+            [
+                '--backbone',
+                'PoolFormer',
+                '--train',
+                '--variants',
+                'fast',
+                'deploy',
+            ]
+        )
 
 
 def test_benchmark_training_memory_and_gradients(tmp_path):
@@ -115,19 +180,48 @@ def test_benchmark_training_memory_and_gradients(tmp_path):
     official.write_text(
         'from mmmeta.models import PoolFormer\n\n\n'
         'def build(arch):\n'
-        "    return PoolFormer(arch, impl='reference')\n")
-    results = benchmark.main([
-        '--backbone', 'PoolFormer', '--arch', 's12', '--train', '--shape',
-        '64', '64', '--warmup', '0', '--repeats', '1', '--no-memory',
-        '--variants', 'official', 'autograd', 'fast', '--official-code',
-        str(official), '--official-model', 'build', '--official-options',
-        "arch='s12'"
-    ])
+        "    return PoolFormer(arch, impl='reference')\n"
+    )
+    results = benchmark.main(
+        [
+            '--backbone',
+            'PoolFormer',
+            '--arch',
+            's12',
+            '--train',
+            '--shape',
+            '64',
+            '64',
+            '--warmup',
+            '0',
+            '--repeats',
+            '1',
+            '--no-memory',
+            '--variants',
+            'official',
+            'autograd',
+            'fast',
+            '--official-code',
+            str(official),
+            '--official-model',
+            'build',
+            '--official-options',
+            "arch='s12'",
+        ]
+    )
     saved = {name: value['saved_mib'] for name, value in results.items()}
     assert saved['fast'] < 0.6 * saved['official'] < saved['autograd']
     for name in ('autograd', 'fast'):
         assert results[name]['max_rel_error'] < 1e-5
         assert results[name]['max_grad_rel_error'] < 1e-3
     with pytest.raises(SystemExit):
-        benchmark.parse_args(['--backbone', 'PoolFormer', '--train',
-                              '--variants', 'official', 'fast'])
+        benchmark.parse_args(
+            [
+                '--backbone',
+                'PoolFormer',
+                '--train',
+                '--variants',
+                'official',
+                'fast',
+            ]
+        )

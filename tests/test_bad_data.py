@@ -1,5 +1,6 @@
 """Odd images and broken annotations: trained and evaluated, or skipped with
 a warning that names the file; evaluation counts every image."""
+
 import json
 import re
 import warnings
@@ -18,8 +19,14 @@ from mmmeta.utils.synthetic_data import make_ade20k, make_coco  # noqa: E402
 
 
 def load(transform, path, **extra):
-    return transform.transform(dict(seg_map_path=str(path), seg_fields=[],
-                                    reduce_zero_label=True, **extra))
+    return transform.transform(
+        dict(
+            seg_map_path=str(path),
+            seg_fields=[],
+            reduce_zero_label=True,
+            **extra,
+        )
+    )
 
 
 def test_same_as_mmseg_on_valid_labels(tmp_path):
@@ -27,8 +34,9 @@ def test_same_as_mmseg_on_valid_labels(tmp_path):
     labels[0, :5] = 255
     path = tmp_path / 'valid.png'
     Image.fromarray(labels.astype(np.uint8)).save(path)
-    ours = load(LoadSegAnnotations(reduce_zero_label=True, num_classes=150),
-                path)['gt_seg_map']
+    ours = load(
+        LoadSegAnnotations(reduce_zero_label=True, num_classes=150), path
+    )['gt_seg_map']
     theirs = load(LoadAnnotations(reduce_zero_label=True), path)['gt_seg_map']
     assert np.array_equal(ours, theirs)
 
@@ -38,8 +46,11 @@ def test_16bit_and_out_of_range_labels(tmp_path):
     path = tmp_path / 'wide.png'
     Image.fromarray(labels).save(path)
     assert Image.open(path).mode.startswith('I')
-    with pytest.warns(UserWarning, match=re.escape(str(path)) +
-                      r': 3 pixels have labels \[150, 299, 999\]'):
+    with pytest.warns(
+        UserWarning,
+        match=re.escape(str(path))
+        + r': 3 pixels have labels \[150, 299, 999\]',
+    ):
         out = load(LoadSegAnnotations(num_classes=150), path)['gt_seg_map']
     # 0 -> ignore, k -> k - 1; 300, 151 and 1000 are not classes
     assert out.tolist() == [[255, 0, 4, 255], [255, 149, 1, 255]]
@@ -53,8 +64,9 @@ def test_16bit_and_out_of_range_labels(tmp_path):
 def test_colour_label_map_is_a_clear_error(tmp_path):
     path = tmp_path / 'rgb.png'
     Image.fromarray(np.zeros((4, 4, 3), np.uint8)).save(path)
-    with pytest.raises(ValueError, match=re.escape(str(path)) +
-                       '.*single-channel'):
+    with pytest.raises(
+        ValueError, match=re.escape(str(path)) + '.*single-channel'
+    ):
         load(LoadSegAnnotations(), path)
 
 
@@ -66,19 +78,25 @@ def odd_ade(tmp_path):
     make_ade20k(str(root), num_train=4, num_val=4, size=(96, 128))
     img = root / 'images'
     ann = root / 'annotations'
-    Image.open(img / 'training' / 'ADE_train_00000001.jpg').convert(
-        'L').save(img / 'training' / 'ADE_train_00000001.jpg')
-    Image.open(img / 'validation' / 'ADE_val_00000001.jpg').convert(
-        'L').save(img / 'validation' / 'ADE_val_00000001.jpg')
+    Image.open(img / 'training' / 'ADE_train_00000001.jpg').convert('L').save(
+        img / 'training' / 'ADE_train_00000001.jpg'
+    )
+    Image.open(img / 'validation' / 'ADE_val_00000001.jpg').convert('L').save(
+        img / 'validation' / 'ADE_val_00000001.jpg'
+    )
     rgba = Image.open(img / 'validation' / 'ADE_val_00000002.jpg').convert(
-        'RGBA')
+        'RGBA'
+    )
     rgba.save(img / 'validation' / 'ADE_val_00000002.jpg', format='PNG')
     Image.new('RGB', (20, 18), (120, 30, 30)).save(
-        img / 'validation' / 'ADE_val_00000003.jpg')
+        img / 'validation' / 'ADE_val_00000003.jpg'
+    )
     Image.fromarray(np.full((18, 20), 2, np.uint8)).save(
-        ann / 'validation' / 'ADE_val_00000003.png')
-    wide = np.array(Image.open(ann / 'training' / 'ADE_train_00000002.png'),
-                    np.uint16)
+        ann / 'validation' / 'ADE_val_00000003.png'
+    )
+    wide = np.array(
+        Image.open(ann / 'training' / 'ADE_train_00000002.png'), np.uint16
+    )
     wide[10:20, 10:20] = 700
     Image.fromarray(wide).save(ann / 'training' / 'ADE_train_00000002.png')
     return str(root)
@@ -88,13 +106,21 @@ def test_segmentation_with_odd_images(tmp_path, odd_ade):
     data = dict(ade=odd_ade)
     cfg = write_overlay(tmp_path, 'fpn_poolformer_s12_ade20k.py', data)
     work = tmp_path / 'work'
-    output = tool('tools/train.py', cfg, '--work-dir', str(work),
-                  '--cfg-options', 'train_dataloader.dataset.times=2',
-                  'train_dataloader.sampler.shuffle=False',
-                  'train_cfg.max_iters=4', 'param_scheduler.0.end=4')
+    output = tool(
+        'tools/train.py',
+        cfg,
+        '--work-dir',
+        str(work),
+        '--cfg-options',
+        'train_dataloader.dataset.times=2',
+        'train_dataloader.sampler.shuffle=False',
+        'train_cfg.max_iters=4',
+        'param_scheduler.0.end=4',
+    )
     assert 'ADE_train_00000002.png: 100 pixels have labels [699]' in output
-    output = tool('tools/test.py', cfg, str(work / 'iter_4.pth'),
-                  '--work-dir', str(work))
+    output = tool(
+        'tools/test.py', cfg, str(work / 'iter_4.pth'), '--work-dir', str(work)
+    )
     assert 'Iter(test) [4/4]' in output  # every image, the tiny one too
     assert re.search(r'mIoU: [0-9.]+', output)
 
@@ -106,8 +132,9 @@ def test_coco_problems_are_named_and_nothing_is_dropped_in_eval(tmp_path):
         path = root / 'annotations' / f'instances_{split}.json'
         data = json.loads(path.read_text())
         first = data['images'][0]['id']
-        data['annotations'] = [a for a in data['annotations']
-                               if a['image_id'] != first]
+        data['annotations'] = [
+            a for a in data['annotations'] if a['image_id'] != first
+        ]
         bad = dict(data['annotations'][0])
         bad.update(id=9001, bbox=[5.0, 5.0, 0.0, 7.0], area=0.0)
         broken = dict(data['annotations'][0])
@@ -115,19 +142,28 @@ def test_coco_problems_are_named_and_nothing_is_dropped_in_eval(tmp_path):
         data['annotations'] += [bad, broken]
         path.write_text(json.dumps(data))
     messages = check_coco_annotations(
-        str(root / 'annotations' / 'instances_val2017.json'))
+        str(root / 'annotations' / 'instances_val2017.json')
+    )
     assert any('000000000001.jpg: no annotations' in m for m in messages)
-    assert any('annotation 9001 has a degenerate box' in m
-               for m in messages)
-    assert any('annotation 9002 has a polygon with fewer than 3 points' in m
-               for m in messages)
-    cfg = write_overlay(tmp_path,
-                        'poolformer/mask_rcnn_poolformer_s12_fpn_1x_coco.py',
-                        dict(coco=str(root)))
+    assert any('annotation 9001 has a degenerate box' in m for m in messages)
+    assert any(
+        'annotation 9002 has a polygon with fewer than 3 points' in m
+        for m in messages
+    )
+    cfg = write_overlay(
+        tmp_path,
+        'poolformer/mask_rcnn_poolformer_s12_fpn_1x_coco.py',
+        dict(coco=str(root)),
+    )
     work = tmp_path / 'work'
     output = tool('tools/train.py', cfg, '--work-dir', str(work))
     assert 'annotation 9001 has a degenerate box' in output
-    output = tool('tools/test.py', cfg, str(work / 'epoch_1.pth'),
-                  '--work-dir', str(work))
+    output = tool(
+        'tools/test.py',
+        cfg,
+        str(work / 'epoch_1.pth'),
+        '--work-dir',
+        str(work),
+    )
     assert 'Epoch(test) [3/3]' in output  # every image is evaluated
     assert re.search(r'coco/segm_mAP: [0-9.]+', output)

@@ -1,6 +1,7 @@
 """Pretrained loading: the wrappers and layouts of the sail-sg families,
 safety against bad files, the offline converter (per-family strict loading
 is a contract in test_contracts.py)."""
+
 import os
 import pickle
 import re
@@ -22,13 +23,15 @@ from mmmeta.models.utils import CheckpointError, convert_any
 from mmmeta.registry import build_module
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-CONVERTER = os.path.join(ROOT, 'tools', 'model_converters',
-                         'metaformer2mmmeta.py')
+CONVERTER = os.path.join(
+    ROOT, 'tools', 'model_converters', 'metaformer2mmmeta.py'
+)
 
 
 def sail_v1_dense():
     return fixture_state_dict(
-        load_fixture('poolformer_s12_dense_64x64')['keys'])
+        load_fixture('poolformer_s12_dense_64x64')['keys']
+    )
 
 
 def sail_v1_cls():
@@ -53,8 +56,9 @@ def to_timm(state):
 def build_loaded(tmp_path, cls, arch, payload, **kwargs):
     path = tmp_path / 'ckpt.pth'
     torch.save(payload, path)
-    model = cls(arch, init_cfg=dict(type='Pretrained', checkpoint=str(path)),
-                **kwargs)
+    model = cls(
+        arch, init_cfg=dict(type='Pretrained', checkpoint=str(path)), **kwargs
+    )
     model.init_weights()
     return model.eval()
 
@@ -74,7 +78,7 @@ V1_LAYOUTS = {
             **{f'backbone.{k}': v for k, v in sail_v1_dense().items()},
             'decode_head.conv_seg.weight': torch.zeros(150, 128, 1, 1),
             'neck.lateral_convs.0.conv.weight': torch.zeros(256, 64, 1, 1),
-        }
+        },
     },
     'mmpretrain (backbone.network)': lambda: {
         'state_dict': {
@@ -119,8 +123,7 @@ def test_metaformer_layouts(tmp_path, wrap):
         'model': {'model': state},
         'timm': to_timm(state),
     }[wrap]
-    model = build_loaded(tmp_path, CAFormer, 's18', payload,
-                         out_norm_cfg=None)
+    model = build_loaded(tmp_path, CAFormer, 's18', payload, out_norm_cfg=None)
     for out, ref in zip(outputs(model), fixture['outputs']):
         assert max_relative_error(out, ref) <= 5e-4
 
@@ -128,39 +131,49 @@ def test_metaformer_layouts(tmp_path, wrap):
 def test_missing_backbone_key_is_an_error(tmp_path):
     state = sail_v1_dense()
     del state['network.4.3.mlp.fc1.weight']
-    with pytest.raises(CheckpointError,
-                       match=r'missing backbone keys \(1\): '
-                       r'stages\.2\.blocks\.3\.mlp\.fc1\.weight'):
+    with pytest.raises(
+        CheckpointError,
+        match=r'missing backbone keys \(1\): '
+        r'stages\.2\.blocks\.3\.mlp\.fc1\.weight',
+    ):
         build_loaded(tmp_path, PoolFormer, 's12', state)
 
 
 def test_checkpoint_of_another_size_is_an_error(tmp_path):
     with torch.device('meta'):
-        s24_keys = [(k, v.shape) for k, v in PoolFormer('s24').state_dict()
-                    .items()]
+        s24_keys = [
+            (k, v.shape) for k, v in PoolFormer('s24').state_dict().items()
+        ]
     state = fixture_state_dict(s24_keys)
     with pytest.raises(CheckpointError, match='unexpected backbone keys'):
         build_loaded(tmp_path, PoolFormer, 's12', state)
     with torch.device('meta'):
-        m36_keys = [(k, v.shape) for k, v in PoolFormer('m36').state_dict()
-                    .items()]
-    with pytest.raises(CheckpointError, match=r'shape mismatches .*'
-                       r'stem\.conv\.weight: checkpoint \(96, 3, 7, 7\)'):
-        build_loaded(tmp_path, PoolFormer, 's12',
-                     fixture_state_dict(m36_keys))
+        m36_keys = [
+            (k, v.shape) for k, v in PoolFormer('m36').state_dict().items()
+        ]
+    with pytest.raises(
+        CheckpointError,
+        match=r'shape mismatches .*'
+        r'stem\.conv\.weight: checkpoint \(96, 3, 7, 7\)',
+    ):
+        build_loaded(tmp_path, PoolFormer, 's12', fixture_state_dict(m36_keys))
 
 
 def test_checkpoint_of_another_family_is_an_error(tmp_path):
-    with pytest.raises(CheckpointError, match=r'PoolFormer cannot read .*'
-                       r'sail-sg metaformer.*CAFormer, ConvFormer.*another '
-                       r'family'):
+    with pytest.raises(
+        CheckpointError,
+        match=r'PoolFormer cannot read .*'
+        r'sail-sg metaformer.*CAFormer, ConvFormer.*another '
+        r'family',
+    ):
         build_loaded(tmp_path, PoolFormer, 's12', sail_metaformer())
 
 
 def test_unknown_layout_is_an_error(tmp_path):
     with pytest.raises(CheckpointError, match='unrecognised PoolFormer'):
-        build_loaded(tmp_path, PoolFormer, 's12',
-                     {'conv1.weight': torch.zeros(3)})
+        build_loaded(
+            tmp_path, PoolFormer, 's12', {'conv1.weight': torch.zeros(3)}
+        )
 
 
 class _RunsCode:
@@ -170,7 +183,7 @@ class _RunsCode:
         self.marker = marker
 
     def __reduce__(self):
-        return (os.system, (f'touch {self.marker}', ))
+        return (os.system, (f'touch {self.marker}',))
 
 
 def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path):
@@ -178,15 +191,18 @@ def test_malicious_pickle_is_refused_and_runs_nothing(tmp_path):
     path = tmp_path / 'evil.pth'
     payload = dict(sail_v1_dense(), evil=_RunsCode(marker))
     torch.save(payload, path)
-    model = PoolFormer('s12', init_cfg=dict(type='Pretrained',
-                                            checkpoint=str(path)))
+    model = PoolFormer(
+        's12', init_cfg=dict(type='Pretrained', checkpoint=str(path))
+    )
     with pytest.raises(CheckpointError, match='weights_only=True'):
         model.init_weights()
     assert not marker.exists()
     # the same file through the converter CLI: refused, nothing run
     result = subprocess.run(
         [sys.executable, CONVERTER, str(path), str(tmp_path / 'out.pth')],
-        capture_output=True, text=True)
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1 and 'weights_only=True' in result.stderr
     assert not marker.exists()
     # sanity check that the planted object really runs code when trusted
@@ -200,16 +216,19 @@ def test_truncated_and_foreign_files(tmp_path):
     torch.save(sail_v1_dense(), good)
     data = good.read_bytes()
     truncated = tmp_path / 'truncated.pth'
-    truncated.write_bytes(data[:len(data) // 2])
+    truncated.write_bytes(data[: len(data) // 2])
     text = tmp_path / 'notes.pth'
     text.write_text('this is not a checkpoint')
     for path in (truncated, text):
-        model = PoolFormer('s12', init_cfg=dict(type='Pretrained',
-                                                checkpoint=str(path)))
+        model = PoolFormer(
+            's12', init_cfg=dict(type='Pretrained', checkpoint=str(path))
+        )
         with pytest.raises(CheckpointError, match=re.escape(str(path))):
             model.init_weights()
-    model = PoolFormer('s12', init_cfg=dict(type='Pretrained',
-                                            checkpoint=str(tmp_path / 'no')))
+    model = PoolFormer(
+        's12',
+        init_cfg=dict(type='Pretrained', checkpoint=str(tmp_path / 'no')),
+    )
     with pytest.raises(CheckpointError, match='does not exist'):
         model.init_weights()
     assert zipfile.is_zipfile(good)
@@ -226,9 +245,11 @@ def test_unreachable_url_is_a_clear_error(tmp_path, monkeypatch):
     monkeypatch.setenv('TORCH_HOME', str(tmp_path))
     url = 'http://127.0.0.1:9/poolformer_s12.pth.tar'
     model = PoolFormer('s12', init_cfg=dict(type='Pretrained', checkpoint=url))
-    with pytest.raises(CheckpointError,
-                       match=r'(?s)Could not download .*127\.0\.0\.1.*'
-                       r'init_cfg=None'):
+    with pytest.raises(
+        CheckpointError,
+        match=r'(?s)Could not download .*127\.0\.0\.1.*'
+        r'init_cfg=None',
+    ):
         model.init_weights()
 
 
@@ -236,10 +257,20 @@ def test_converter_cli_roundtrip(tmp_path):
     src = tmp_path / 'poolformer_s12.pth.tar'
     torch.save(sail_v1_cls(), src)
     dst = tmp_path / 'converted.pth'
-    result = subprocess.run([
-        sys.executable, CONVERTER, str(src), str(dst), '--model',
-        'PoolFormer', '--arch', 's12'
-    ], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            CONVERTER,
+            str(src),
+            str(dst),
+            '--model',
+            'PoolFormer',
+            '--arch',
+            's12',
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
     assert 'backbone tensors' in result.stdout
     converted = torch.load(dst, weights_only=True)['state_dict']
@@ -247,20 +278,32 @@ def test_converter_cli_roundtrip(tmp_path):
     assert 'head.fc.weight' in converted and 'head.norm.weight' in converted
     model = build_module(dict(type='PoolFormer', arch='s12'))
     own = set(model.state_dict())
-    assert {k for k in converted if not k.startswith('head.')} == \
-        own - {f'norm{i}.{p}' for i in range(4) for p in ('weight', 'bias')}
+    assert {k for k in converted if not k.startswith('head.')} == own - {
+        f'norm{i}.{p}' for i in range(4) for p in ('weight', 'bias')
+    }
     # the converted file loads like the original
     fixture = load_fixture('poolformer_s12_cls_64x64')
-    model = PoolFormer('s12', init_cfg=dict(type='Pretrained',
-                                            checkpoint=str(dst))).eval()
+    model = PoolFormer(
+        's12', init_cfg=dict(type='Pretrained', checkpoint=str(dst))
+    ).eval()
     model.init_weights()
     for out, ref in zip(outputs(model), fixture['outputs']):
         assert max_relative_error(out, ref) <= 5e-4
     # and a wrong --arch is refused with the reason
-    result = subprocess.run([
-        sys.executable, CONVERTER, str(src), str(dst), '--model',
-        'PoolFormer', '--arch', 's24'
-    ], capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            CONVERTER,
+            str(src),
+            str(dst),
+            '--model',
+            'PoolFormer',
+            '--arch',
+            's24',
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 1 and 'missing backbone keys' in result.stderr
 
 

@@ -1,6 +1,7 @@
 """The mmpretrain classifier configs: every one trains a step and is
 evaluated (top-1/top-5), and the released classifier files, as they are,
 give the official classifiers' logits."""
+
 import importlib.util
 import json
 import os.path as osp
@@ -12,19 +13,28 @@ from support import HERE, all_configs, mmpretrain_env
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('mmpretrain') is None,
-    reason='mmpretrain is not installed')
+    reason='mmpretrain is not installed',
+)
 CONFIGS = all_configs('classification')
 SCRIPT = osp.join(HERE, 'helpers', 'classifier_runs.py')
 
 
 def run(mode, items):
-    result = subprocess.run([sys.executable, SCRIPT, mode, *items],
-                            env=mmpretrain_env(), capture_output=True,
-                            text=True, timeout=1800)
-    assert result.returncode == 0, result.stdout[-3000:] + \
-        result.stderr[-6000:]
-    lines = [json.loads(line) for line in result.stdout.splitlines()
-             if line.startswith('{')]
+    result = subprocess.run(
+        [sys.executable, SCRIPT, mode, *items],
+        env=mmpretrain_env(),
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, (
+        result.stdout[-3000:] + result.stderr[-6000:]
+    )
+    lines = [
+        json.loads(line)
+        for line in result.stdout.splitlines()
+        if line.startswith('{')
+    ]
     return {line.pop('item'): line for line in lines}
 
 

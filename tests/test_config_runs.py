@@ -5,6 +5,7 @@ shipped. Shrunk for speed only: SyncBN runs as BN on one process,
 TransNeXt's position-bias grid is 224, detectors sample fewer proposals
 (DINO: 100 queries, fewer than the tiny input has tokens) and keep every
 score."""
+
 import os.path as osp
 
 import pytest
@@ -27,8 +28,9 @@ from mmmeta.utils import convert_syncbn_to_bn
 pytest.importorskip('mmdet')
 pytest.importorskip('mmseg')
 
-DENSE = [p for p in all_configs()
-         if not p.startswith(('classification/', 'demo/'))]
+DENSE = [
+    p for p in all_configs() if not p.startswith(('classification/', 'demo/'))
+]
 DET_HW = (64, 96)  # DINO needs more tokens (128 here) than queries (100)
 METRIC_KEYS = dict(IoUMetric='mIoU', CocoMetric='coco/bbox_mAP')
 
@@ -65,16 +67,20 @@ def test_one_training_step_and_evaluation(path, tmp_path):
     cfg, model, wrapper = build_runnable(path)
     segmentation = cfg.default_scope == 'mmseg'
     with_mask = 'mask' in osp.basename(path) and not segmentation
-    batch = seg_batch(num_classes=cfg.model.decode_head.num_classes) \
-        if segmentation else det_batch(with_mask, DET_HW)
+    batch = (
+        seg_batch(num_classes=cfg.model.decode_head.num_classes)
+        if segmentation
+        else det_batch(with_mask, DET_HW)
+    )
     model.train()
     trained = [p for p in model.backbone.parameters() if p.requires_grad]
     before = [p.detach().clone() for p in trained]
     for _ in range(cfg.optim_wrapper.get('accumulative_counts', 1)):
         log = model.train_step(batch, wrapper)  # steps after the last
     assert torch.isfinite(log['loss']), log
-    moved = sum(not torch.equal(b, p.detach())
-                for b, p in zip(before, trained))
+    moved = sum(
+        not torch.equal(b, p.detach()) for b, p in zip(before, trained)
+    )
     assert moved > len(trained) // 2, f'{moved} of {len(trained)} moved'
 
     model.eval()
@@ -83,7 +89,8 @@ def test_one_training_step_and_evaluation(path, tmp_path):
     metric_cfg = dict(cfg.val_evaluator)
     if metric_cfg['type'] == 'CocoMetric':
         metric_cfg['ann_file'] = det_batch_annotations(
-            str(tmp_path / 'instances.json'), with_mask, DET_HW)
+            str(tmp_path / 'instances.json'), with_mask, DET_HW
+        )
         metric_cfg['format_only'] = False
     with DefaultScope.overwrite_default_scope(cfg.default_scope):
         evaluator = Evaluator(METRICS.build(metric_cfg))
@@ -91,6 +98,7 @@ def test_one_training_step_and_evaluation(path, tmp_path):
         classes = range(cfg.model.decode_head.num_classes)
     else:
         from mmdet.datasets import CocoDataset
+
         classes = CocoDataset.METAINFO['classes']
     evaluator.dataset_meta = dict(classes=tuple(map(str, classes)))
     evaluator.process(data_samples=predictions, data_batch=batch)

@@ -1,6 +1,9 @@
 """The contracts every family keeps, driven by the table in families.py:
 official outputs, deploy, the reference path, input sizes, the dense API,
 compile, loading and parameter counts."""
+
+import copy
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -19,6 +22,7 @@ from fixture_utils import (
     load_fixture,
     max_relative_error,
 )
+from steps import assert_gradients_close, train_step, with_trained_scales
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
@@ -43,8 +47,8 @@ def test_matches_official_outputs(tmp_path, family, name):
     path = tmp_path / 'official.pth'
     torch.save({'state_dict': fixture_state_dict(fixture['keys'])}, path)
     model = build_for_fixture(
-        family, fixture,
-        init_cfg=dict(type='Pretrained', checkpoint=str(path)))
+        family, fixture, init_cfg=dict(type='Pretrained', checkpoint=str(path))
+    )
     model.init_weights()
     model.eval()
     x = fixture_input(fixture['batch'], *fixture['input_hw'])
@@ -79,8 +83,11 @@ def test_deploy_keeps_outputs(family):
     model = family.build(**family.deploy_options)
     with torch.no_grad():  # nontrivial norm affines, BN statistics, scales
         for name, p in model.named_parameters():
-            if p.dim() == 1 and 'norm' in name or name.endswith(
-                    ('bn.weight', 'bn.bias', '.scale')):
+            if (
+                p.dim() == 1
+                and 'norm' in name
+                or name.endswith(('bn.weight', 'bn.bias', '.scale'))
+            ):
                 p.uniform_(0.5, 1.5)
         for m in model.modules():
             if isinstance(m, _BatchNorm):
@@ -97,8 +104,9 @@ def test_deploy_keeps_outputs(family):
         assert not any(isinstance(m, _BatchNorm) for m in model.modules())
 
 
-@pytest.mark.parametrize('family', WITH_REFERENCE,
-                         ids=[f.name for f in WITH_REFERENCE])
+@pytest.mark.parametrize(
+    'family', WITH_REFERENCE, ids=[f.name for f in WITH_REFERENCE]
+)
 def test_fast_path_equals_reference(family):
     """The fast path equals the official op sequence (``impl='reference'``)
     to 1e-5 relative; with the fixtures' weights (every scale about 1, so
@@ -111,8 +119,10 @@ def test_fast_path_equals_reference(family):
     if family.fixtures:
         fixture = load_fixture(family.fixtures[0])
         loaded = build_for_fixture(family, fixture).eval()
-        loaded.load_state_dict(loaded.convert_checkpoint(
-            fixture_state_dict(fixture['keys'])), strict=False)
+        loaded.load_state_dict(
+            loaded.convert_checkpoint(fixture_state_dict(fixture['keys'])),
+            strict=False,
+        )
         cases.append((loaded, 1e-4))
     for model, tolerance in cases:
         with torch.no_grad():
@@ -125,45 +135,99 @@ def test_fast_path_equals_reference(family):
 
 
 @pytest.mark.parametrize(
-    'family', [f for f in FAMILIES if not f.has_reference],
-    ids=[f.name for f in FAMILIES if not f.has_reference])
+    'family',
+    [f for f in FAMILIES if not f.has_reference],
+    ids=[f.name for f in FAMILIES if not f.has_reference],
+)
 def test_reference_is_refused_where_there_is_none(family):
     with pytest.raises(ValueError, match='no reference implementation'):
         family.build(impl='reference')
 
 
-@pytest.mark.parametrize('deployed', [False, True],
-                         ids=['trained', 'deployed'])
+#: The precisions a user reaches: AMP (autocast) and weights cast down.
+LOW_PRECISIONS = {
+    'autocast-fp16': (torch.float16, True),
+    'autocast-bf16': (torch.bfloat16, True),
+    'fp16': (torch.float16, False),
+    'bf16': (torch.bfloat16, False),
+}
+
+
+def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
+    return F.cosine_similarity(
+        a.float().flatten(), b.float().flatten(), dim=0
+    ).item()
+
+
+@pytest.mark.parametrize('mode', ['trained', 'deployed', 'compiled'])
 @by_family
-def test_low_precision_close_to_float32(family, deployed):
-    """bfloat16 and float16 autocast and a bfloat16 model, as trained and
-    after ``switch_to_deploy`` (what AMP inference and
-    ``optimize_for_inference`` give): cosine >= 0.999 to float32 for every
-    output (random initialisation, trained-looking scales)."""
+def test_low_precision_close_to_float32(family, mode):
+    """Under float16 / bfloat16 autocast and as a float16 / bfloat16 model:
+    trained (forward + backward, gradients finite and aligned), after
+    ``switch_to_deploy`` and after ``optimize_for_inference`` (inductor;
+    what AMP inference and ``tools/test.py --compile`` give; compiled as a
+    bfloat16 model only, one compilation per family). Every output
+    finite with cosine >= 0.999 to float32 (random initialisation,
+    trained-looking scales); CPU autocast keeps the norms in the input's
+    dtype, harsher than CUDA's float32 norms."""
+    import mmmeta
+
     torch.manual_seed(0)
-    model = family.shallow().eval()
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() == 1 and ('norm' in name or name.endswith('.scale')):
-                p.uniform_(0.5, 1.5)
-    if deployed:
-        model.switch_to_deploy()
+    model = with_trained_scales(family.shallow()).train(mode == 'trained')
     x = torch.randn(1, 3, 96, 128)
-    with torch.no_grad():
-        reference = model(x)
-        outputs = []
-        for dtype in (torch.bfloat16, torch.float16):
-            with torch.autocast('cpu', dtype):
-                outputs.append(model(x))
-        half = model.to(torch.bfloat16)(x.to(torch.bfloat16))
-        outputs.append(half)
-    for h in half:
-        assert h.dtype == torch.bfloat16
-    for outs in outputs:
+    if mode == 'trained':
+        reference, grads = train_step(model, x)
+    else:
+        if mode == 'deployed':
+            model.switch_to_deploy()
+        with torch.no_grad():
+            reference = model(x)
+    precisions = LOW_PRECISIONS.items()
+    if mode == 'compiled':  # one inductor compilation per family (slow)
+        precisions = [('bf16', LOW_PRECISIONS['bf16'])]
+    for name, (dtype, autocast) in precisions:
+        low = (
+            copy.deepcopy(model)
+            if autocast
+            else copy.deepcopy(model).to(dtype)
+        )
+        if mode == 'compiled':
+            torch._dynamo.reset()
+            low = mmmeta.optimize_for_inference(low, compile=True)
+        x_low = x if autocast else x.to(dtype)
+        with torch.autocast('cpu', dtype, enabled=autocast):
+            if mode == 'trained':
+                outs, low_grads = train_step(low, x_low)
+            else:
+                with torch.no_grad():
+                    outs = low(x_low)
         for ref, out in zip(reference, outs):
-            assert torch.isfinite(out).all()
-            assert F.cosine_similarity(ref.flatten(), out.float().flatten(),
-                                       dim=0) >= 0.999
+            assert autocast or out.dtype == dtype, name
+            assert torch.isfinite(out).all(), name
+            assert _cosine(ref, out) >= 0.999, (name, _cosine(ref, out))
+        if mode == 'trained':
+            for key, grad in low_grads.items():
+                assert torch.isfinite(grad).all(), (name, key)
+            assert _cosine(grads['input'], low_grads['input']) >= 0.99, name
+
+
+@by_family
+def test_meta_device_forward_and_backward(family):
+    """A training step with every tensor on the meta device: nothing in
+    forward or backward makes a tensor on the CPU or waits for a value (on
+    a GPU, both would stall the step on the host)."""
+    with torch.device('meta'):
+        model = family.shallow(drop_path_rate=0.2).train()
+        x = torch.randn(2, 3, 64, 96, requires_grad=True)
+    outs = model(x)
+    sum(o.square().mean() for o in outs).backward()
+    assert all(o.device.type == 'meta' for o in outs)
+    assert x.grad is not None and x.grad.device.type == 'meta'
+    assert all(
+        p.grad is not None and p.grad.device.type == 'meta'
+        for p in model.parameters()
+        if p.requires_grad
+    )
 
 
 # ------------------------------------------------------------------ inputs
@@ -184,8 +248,9 @@ def test_odd_input_sizes(family):
 def test_too_small_input_is_a_clear_error(family):
     model = family.build()
     side = family.min_input
-    with pytest.raises(ValueError,
-                       match=rf'at least {side}x{side} .*got {side - 1}x64'):
+    with pytest.raises(
+        ValueError, match=rf'at least {side}x{side} .*got {side - 1}x64'
+    ):
         model(torch.randn(1, 3, side - 1, 64))
     with pytest.raises(ValueError, match='input channels'):
         model(torch.randn(1, 1, 64, 64))
@@ -205,14 +270,15 @@ def test_out_indices_channels_and_strides(family):
     assert model.output_shapes(64, 64) == [full[1], full[3]]
     assert not hasattr(model, 'norm0')
     with pytest.raises(ValueError, match='stage indices'):
-        family.build(out_indices=(4, ))
+        family.build(out_indices=(4,))
 
 
 @by_family
 @pytest.mark.parametrize('frozen', [-1, 0, 2, 4])
 def test_frozen_stages(family, frozen):
-    trainable = {n for n, p in family.build().named_parameters()
-                 if p.requires_grad}  # RandFormer's matrices never train
+    trainable = {
+        n for n, p in family.build().named_parameters() if p.requires_grad
+    }  # RandFormer's matrices never train
     model = family.build(frozen_stages=frozen)
     model.train()
     parts = [('stem', model.stem, frozen >= 0)] + [
@@ -221,13 +287,15 @@ def test_frozen_stages(family, frozen):
     ]
     for prefix, part, is_frozen in parts:
         for name, param in part.named_parameters(prefix=prefix):
-            assert param.requires_grad == (name in trainable and
-                                           not is_frozen), name
+            assert param.requires_grad == (
+                name in trainable and not is_frozen
+            ), name
         assert all(m.training != is_frozen for m in part.modules())
     # output norms are new layers and stay trainable
     for i in model.out_indices:
-        assert all(p.requires_grad
-                   for p in getattr(model, f'norm{i}').parameters())
+        assert all(
+            p.requires_grad for p in getattr(model, f'norm{i}').parameters()
+        )
     with pytest.raises(ValueError, match='frozen_stages'):
         family.build(frozen_stages=5)
 
@@ -245,12 +313,15 @@ def test_norm_eval_keeps_batch_norms_in_eval_mode(family):
 def test_drop_path_schedule_reaches_every_block(family):
     model = family.build(drop_path_rate=0.1)
     blocks = [block for stage in model.stages for block in stage.blocks]
-    rates = [max((m.drop_prob for m in block.modules()
-                  if isinstance(m, DropPath)), default=0.0)
-             for block in blocks]
+    rates = [
+        max(
+            (m.drop_prob for m in block.modules() if isinstance(m, DropPath)),
+            default=0.0,
+        )
+        for block in blocks
+    ]
     assert len(rates) == sum(model.depths)
-    assert rates == pytest.approx(
-        torch.linspace(0, 0.1, len(rates)).tolist())
+    assert rates == pytest.approx(torch.linspace(0, 0.1, len(rates)).tolist())
     # active in training only
     model = family.shallow(drop_path_rate=0.5).train()
     x = torch.randn(2, 3, 64, 64)
@@ -260,41 +331,6 @@ def test_drop_path_schedule_reaches_every_block(family):
     assert not torch.allclose(a, model(x)[3])
     model.eval()
     assert torch.equal(model(x)[3], model(x)[3])
-
-
-def train_step(model: nn.Module, x: torch.Tensor):
-    """Outputs and gradients (by parameter name, and ``'input'``) of one
-    seeded forward + backward."""
-    model.zero_grad(set_to_none=True)
-    x = x.clone().requires_grad_()
-    torch.manual_seed(0)
-    outs = model(x)
-    sum((o * o).mean() for o in outs).backward()
-    grads = {n: p.grad.clone() for n, p in model.named_parameters()
-             if p.grad is not None}
-    return [o.detach() for o in outs], dict(grads, input=x.grad)
-
-
-def assert_gradients_close(grads, expected, tolerance: float) -> None:
-    """Every gradient within ``tolerance`` of its largest magnitude (at
-    least 1e-3 of the largest gradient of all: a gradient that is a small
-    difference of large sums, e.g. of a norm bias in front of pooling,
-    whose terms nearly cancel, is compared there)."""
-    assert grads.keys() == expected.keys() and len(expected) > 10
-    floor = 1e-3 * max(g.abs().max() for g in expected.values())
-    for name, grad in expected.items():
-        error = (grads[name] - grad).abs().max() / grad.abs().max().clamp_min(
-            floor)
-        assert error <= tolerance, (name, error.item())
-
-
-def with_trained_scales(model: nn.Module) -> nn.Module:
-    """Norm weights and scales drawn around 1 (every block matters)."""
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            if p.dim() == 1 and ('norm' in name or name.endswith('.scale')):
-                p.uniform_(0.5, 1.5)
-    return model
 
 
 @by_family
@@ -311,9 +347,11 @@ def test_with_cp_same_outputs_and_gradients(family):
     assert_gradients_close(grads_cp, grads_ref, 1e-5)
 
 
-@pytest.mark.parametrize('dtype,tolerance', [(torch.float64, 1e-9),
-                                             (torch.float32, 1e-4)],
-                         ids=['float64', 'float32'])
+@pytest.mark.parametrize(
+    'dtype,tolerance',
+    [(torch.float64, 1e-9), (torch.float32, 1e-4)],
+    ids=['float64', 'float32'],
+)
 @by_family
 def test_lean_training_equals_autograd(family, dtype, tolerance):
     """The lean training blocks (the default) give autograd's outputs and
@@ -323,9 +361,15 @@ def test_lean_training_equals_autograd(family, dtype, tolerance):
     oneDNN on a CPU) to 1e-4, the rounding of float32 sums whose terms
     nearly cancel (e.g. a StarReLU bias's gradient)."""
     from mmmeta.models.layers.lean import saved_bytes
+
     torch.manual_seed(0)
-    model = with_trained_scales(family.shallow(
-        drop_path_rate=0.3, **family.deploy_options)).train().to(dtype)
+    model = (
+        with_trained_scales(
+            family.shallow(drop_path_rate=0.3, **family.deploy_options)
+        )
+        .train()
+        .to(dtype)
+    )
     x = torch.randn(2, 3, 64, 96, dtype=dtype)
     results, saved = {}, {}
     for lean in (False, True):
@@ -343,7 +387,8 @@ def test_lean_training_equals_autograd(family, dtype, tolerance):
     assert_gradients_close(lean_grads, grads, tolerance)
     has_lean_form = any(
         getattr(m, 'lean_spec', lambda: None)() is not None
-        for m in model.modules())
+        for m in model.modules()
+    )
     if has_lean_form:
         assert saved[True] < 0.8 * saved[False]
     else:
@@ -356,8 +401,9 @@ def test_training_compiles_as_one_graph(family):
     (``fullgraph``, through AOTAutograd, lean functions included) and give
     the eager gradients."""
     torch.manual_seed(0)
-    model = with_trained_scales(family.shallow(
-        out_indices=(0, 3), **family.deploy_options)).train()
+    model = with_trained_scales(
+        family.shallow(out_indices=(0, 3), **family.deploy_options)
+    ).train()
     x = torch.randn(1, 3, 64, 96)
     eager_outs, eager_grads = train_step(model, x)
     torch._dynamo.reset()
@@ -394,16 +440,20 @@ def test_parameter_count_matches_published(family, arch):
         assert round(count(model) / 1e6, 2) == expected
 
 
-@pytest.mark.parametrize('family', [f for f in FAMILIES if f.fixtures],
-                         ids=[f.name for f in FAMILIES if f.fixtures])
+@pytest.mark.parametrize(
+    'family',
+    [f for f in FAMILIES if f.fixtures],
+    ids=[f.name for f in FAMILIES if f.fixtures],
+)
 def test_official_checkpoints_load_strictly(tmp_path, family):
     """The official file (plus classifier parts) loads with nothing left
     over; a missing key, a file of another size and an unknown layout are
     errors that say so."""
     fixture = load_fixture(family.fixtures[0])
     state = fixture_state_dict(fixture['keys'])
-    state.update({'head.weight': torch.zeros(10, 4),
-                  'head.bias': torch.zeros(10)})
+    state.update(
+        {'head.weight': torch.zeros(10, 4), 'head.bias': torch.zeros(10)}
+    )
     path = tmp_path / 'official.pth'
     torch.save({'state_dict': state}, path)
     model = build_for_fixture(family, fixture)
@@ -413,24 +463,27 @@ def test_official_checkpoints_load_strictly(tmp_path, family):
     removed = fixture['keys'][len(fixture['keys']) // 2][0]
     before = set(model.convert_checkpoint(state))
     del state[removed]
-    (renamed, ) = before - set(model.convert_checkpoint(state))
+    (renamed,) = before - set(model.convert_checkpoint(state))
     torch.save(state, path)
-    with pytest.raises(CheckpointError,
-                       match=r'missing backbone keys \(1\): ' +
-                       renamed.replace('.', r'\.')):
+    with pytest.raises(
+        CheckpointError,
+        match=r'missing backbone keys \(1\): ' + renamed.replace('.', r'\.'),
+    ):
         load_pretrained(build_for_fixture(family, fixture), str(path))
 
     other = max(family.params, key=family.params.get)
     with torch.device('meta'):
-        keys = [(k, v.shape) for k, v in family.build(other).state_dict()
-                .items()]
+        keys = [
+            (k, v.shape) for k, v in family.build(other).state_dict().items()
+        ]
     torch.save(fixture_state_dict(keys), path)
     with pytest.raises(CheckpointError, match='does not fit'):
         load_pretrained(build_for_fixture(family, fixture), str(path))
 
     torch.save({'conv1.weight': torch.zeros(1)}, path)
-    with pytest.raises(CheckpointError,
-                       match=f'unrecognised {family.name} checkpoint'):
+    with pytest.raises(
+        CheckpointError, match=f'unrecognised {family.name} checkpoint'
+    ):
         load_pretrained(build_for_fixture(family, fixture), str(path))
 
 
@@ -441,11 +494,17 @@ def test_own_checkpoints_round_trip(tmp_path, family):
     torch.manual_seed(0)
     model = family.build().eval()
     path = tmp_path / 'own.pth'
-    torch.save({'state_dict': {f'backbone.{k}': v
-                               for k, v in model.state_dict().items()}},
-               path)
-    loaded = family.build(init_cfg=dict(type='Pretrained',
-                                        checkpoint=str(path))).eval()
+    torch.save(
+        {
+            'state_dict': {
+                f'backbone.{k}': v for k, v in model.state_dict().items()
+            }
+        },
+        path,
+    )
+    loaded = family.build(
+        init_cfg=dict(type='Pretrained', checkpoint=str(path))
+    ).eval()
     loaded.init_weights()
     x = torch.randn(1, 3, 64, 64)
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """The MetaFormer core itself: arch tables and their errors, parts built
 from the registry, and a new family written entirely outside mmmeta."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -33,11 +34,19 @@ def test_custom_arch_and_its_errors():
         ConvFormer(dict(depths=[1] * 4, dims=[8] * 4, width=3))
     with pytest.raises(ValueError, match='no named archs'):
         MetaFormer()
-    with pytest.raises(ValueError, match=r'block of stage 1 must be one '
-                       r'config dict or a list of 2'):
+    with pytest.raises(
+        ValueError,
+        match=r'block of stage 1 must be one '
+        r'config dict or a list of 2',
+    ):
         block = dict(type='MetaFormerBlock')
-        MetaFormer(dict(depths=[1, 2, 1, 1], dims=[8] * 4,
-                        block=[block, [block] * 3, block, block]))
+        MetaFormer(
+            dict(
+                depths=[1, 2, 1, 1],
+                dims=[8] * 4,
+                block=[block, [block] * 3, block, block],
+            )
+        )
     with pytest.raises(TypeError, match='need a "type"'):
         MetaFormer(dict(depths=[1] * 4, dims=[8] * 4, block=dict(mlp=None)))
 
@@ -49,9 +58,14 @@ def test_overrides_reach_every_block_or_raise():
     assert isinstance(model.stages[0].blocks[0].layer_scale1, nn.Identity)
     assert model.stages[3].blocks[1].layer_scale2.scale[0].item() == 1.0
     with pytest.raises(TypeError, match='layer_scale_init_value'):
-        MetaFormer(dict(depths=[1] * 4, dims=[8] * 4,
-                        block=dict(type='ConvResidualBlock')),
-                   layer_scale_init_value=0.1)
+        MetaFormer(
+            dict(
+                depths=[1] * 4,
+                dims=[8] * 4,
+                block=dict(type='ConvResidualBlock'),
+            ),
+            layer_scale_init_value=0.1,
+        )
 
 
 def test_output_norms_switch():
@@ -97,14 +111,19 @@ def hybrid_arch() -> dict:
     """Per stage: three conv blocks, then one attention block with the new
     mixer."""
     conv = dict(type='ConvResidualBlock', expansion=2)
-    attention = dict(type='MetaFormerBlock',
-                     token_mixer=dict(type='GlobalContextMixer'),
-                     mlp=dict(type='Mlp', mlp_ratio=2),
-                     norm_cfg=dict(type='ChannelLayerNorm'))
-    return dict(depths=[4, 4, 4, 4], dims=[16, 32, 48, 64],
-                stem=dict(type='Stem', kernel_size=4, stride=4, padding=0),
-                block=[[conv, conv, conv, attention]] * 4,
-                out_norm=dict(type='ChannelLayerNorm', bias=True))
+    attention = dict(
+        type='MetaFormerBlock',
+        token_mixer=dict(type='GlobalContextMixer'),
+        mlp=dict(type='Mlp', mlp_ratio=2),
+        norm_cfg=dict(type='ChannelLayerNorm'),
+    )
+    return dict(
+        depths=[4, 4, 4, 4],
+        dims=[16, 32, 48, 64],
+        stem=dict(type='Stem', kernel_size=4, stride=4, padding=0),
+        block=[[conv, conv, conv, attention]] * 4,
+        out_norm=dict(type='ChannelLayerNorm', bias=True),
+    )
 
 
 def test_new_mixer_and_block_from_outside_build_a_backbone():
@@ -113,12 +132,14 @@ def test_new_mixer_and_block_from_outside_build_a_backbone():
         kinds = [type(block).__name__ for block in stage.blocks]
         assert kinds == ['ConvResidualBlock'] * 3 + ['MetaFormerBlock']
         assert isinstance(stage.blocks[3].token_mixer, GlobalContextMixer)
-    assert model.stages[3].blocks[2].drop_path == pytest.approx(0.1 * 14 /
-                                                                15)
+    assert model.stages[3].blocks[2].drop_path == pytest.approx(0.1 * 14 / 15)
     outs = model(torch.randn(2, 3, 64, 96))
-    assert [tuple(o.shape) for o in outs] == [(2, 16, 16, 24),
-                                              (2, 32, 8, 12), (2, 48, 4, 6),
-                                              (2, 64, 2, 3)]
+    assert [tuple(o.shape) for o in outs] == [
+        (2, 16, 16, 24),
+        (2, 32, 8, 12),
+        (2, 48, 4, 6),
+        (2, 64, 2, 3),
+    ]
     sum(o.mean() for o in outs).backward()
     assert all(p.grad is not None for p in model.parameters())
     # deploy leaves parts outside the protocol as they are
@@ -140,28 +161,43 @@ def test_new_family_runs_through_a_semantic_fpn():
     from mmengine.structures import PixelData
     from mmseg.registry import MODELS as SEG_MODELS
     from mmseg.structures import SegDataSample
+
     cfg = dict(
         type='EncoderDecoder',
         data_preprocessor=dict(type='SegDataPreProcessor', size=(64, 64)),
         backbone=dict(type='mmmeta.MetaFormer', arch=hybrid_arch()),
-        neck=dict(type='FPN', in_channels=[16, 32, 48, 64], out_channels=32,
-                  num_outs=4),
-        decode_head=dict(type='FPNHead', in_channels=[32] * 4,
-                         in_index=[0, 1, 2, 3], feature_strides=[4, 8, 16, 32],
-                         channels=16, num_classes=5, dropout_ratio=0.1,
-                         norm_cfg=dict(type='BN'), align_corners=False),
-        test_cfg=ConfigDict(mode='whole'))
+        neck=dict(
+            type='FPN',
+            in_channels=[16, 32, 48, 64],
+            out_channels=32,
+            num_outs=4,
+        ),
+        decode_head=dict(
+            type='FPNHead',
+            in_channels=[32] * 4,
+            in_index=[0, 1, 2, 3],
+            feature_strides=[4, 8, 16, 32],
+            channels=16,
+            num_classes=5,
+            dropout_ratio=0.1,
+            norm_cfg=dict(type='BN'),
+            align_corners=False,
+        ),
+        test_cfg=ConfigDict(mode='whole'),
+    )
     with DefaultScope.overwrite_default_scope('mmseg'):
         segmentor = SEG_MODELS.build(cfg)
     samples = []
     for _ in range(2):
-        sample = SegDataSample(metainfo=dict(img_shape=(64, 64),
-                                             ori_shape=(64, 64)))
+        sample = SegDataSample(
+            metainfo=dict(img_shape=(64, 64), ori_shape=(64, 64))
+        )
         sample.gt_sem_seg = PixelData(data=torch.randint(0, 5, (1, 64, 64)))
         samples.append(sample)
     inputs = [torch.randint(0, 256, (3, 64, 64), dtype=torch.uint8)] * 2
-    data = segmentor.data_preprocessor(dict(inputs=inputs,
-                                            data_samples=samples), True)
+    data = segmentor.data_preprocessor(
+        dict(inputs=inputs, data_samples=samples), True
+    )
     losses = segmentor(**data, mode='loss')
     loss = sum(v for k, v in losses.items() if 'loss' in k)
     loss.backward()
@@ -180,7 +216,7 @@ class _Doubler(Reparameterizable):
 
     def __init__(self, dim):
         super().__init__()
-        self.factor = nn.Parameter(torch.full((dim, ), 2.0))
+        self.factor = nn.Parameter(torch.full((dim,), 2.0))
         self.fused_calls = 0
 
     def forward(self, x):
@@ -198,10 +234,13 @@ class _Doubler(Reparameterizable):
 
 def test_block_runs_the_deploy_protocol_of_its_mixers():
     MODELS.register_module('Doubler', module=_Doubler, force=True)
-    block = MetaFormerBlock(4, token_mixer=dict(type='Doubler'),
-                            mlp=dict(type='Mlp', mlp_ratio=2),
-                            norm_cfg=dict(type='GroupNorm1'),
-                            layer_scale_init_value=0.5).eval()
+    block = MetaFormerBlock(
+        4,
+        token_mixer=dict(type='Doubler'),
+        mlp=dict(type='Mlp', mlp_ratio=2),
+        norm_cfg=dict(type='GroupNorm1'),
+        layer_scale_init_value=0.5,
+    ).eval()
     with torch.no_grad():
         for p in block.parameters():
             p.add_(torch.rand_like(p) * 0.3)

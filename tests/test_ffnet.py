@@ -1,6 +1,7 @@
 """FFNet: loading details, the conv-BN norm setting, layer scales and the
 layer-decay optimizer constructor (the shared contracts are in
 test_contracts.py)."""
+
 import pytest
 import torch
 from fixture_utils import fixture_state_dict, load_fixture
@@ -17,19 +18,20 @@ def test_layer_scale_loads_from_the_official_shape():
     assert state[key].shape == (192, 1, 1)
     model = FFNet('3')
     model.load_state_dict(state)
-    assert torch.equal(model.stages[1].blocks[1].layer_scale2.scale,
-                       state[key].flatten())
+    assert torch.equal(
+        model.stages[1].blocks[1].layer_scale2.scale, state[key].flatten()
+    )
 
 
 def test_conv_norm_cfg_and_no_init_cfg_needed():
-    model = FFNet('1', conv_norm_cfg=dict(type='SyncBN',
-                                          requires_grad=False))
+    model = FFNet('1', conv_norm_cfg=dict(type='SyncBN', requires_grad=False))
     norms = [m for m in model.modules() if isinstance(m, nn.SyncBatchNorm)]
     assert len(norms) > 50
     assert not any(p.requires_grad for m in norms for p in m.parameters())
-    assert not any(isinstance(m, nn.BatchNorm2d) and
-                   not isinstance(m, nn.SyncBatchNorm)
-                   for m in model.modules())
+    assert not any(
+        isinstance(m, nn.BatchNorm2d) and not isinstance(m, nn.SyncBatchNorm)
+        for m in model.modules()
+    )
     FFNet('ffnet_1')  # no init_cfg at all
     with pytest.raises(TypeError, match='now called conv_norm_cfg'):
         FFNet('1', norm_cfg=dict(type='BN'))
@@ -40,10 +42,15 @@ def test_layer_scale_is_applied_not_dropped():
     can be switched off), instead of silently ignoring the argument."""
     model = FFNet('1', layer_scale_init_value=1e-6)
     block = model.stages[2].blocks[0]
-    assert block.layer_scale1.scale.shape == (320, )
+    assert block.layer_scale1.scale.shape == (320,)
     assert block.layer_scale2.scale[0].item() == pytest.approx(1e-6)
-    assert isinstance(FFNet('3', layer_scale_init_value=None).stages[0]
-                      .blocks[0].layer_scale1, nn.Identity)
+    assert isinstance(
+        FFNet('3', layer_scale_init_value=None)
+        .stages[0]
+        .blocks[0]
+        .layer_scale1,
+        nn.Identity,
+    )
 
 
 def official_layer_id(name, num_layers):
@@ -56,36 +63,41 @@ def official_layer_id(name, num_layers):
 
 def test_layer_decay_matches_the_official_constructor():
     from mmmeta.models.utils import LAYOUTS
+
     rename = LAYOUTS['ffnet-official'].rename
 
     class Detector(nn.Module):
-
         def __init__(self):
             super().__init__()
             self.backbone = FFNet('1')
             self.neck = nn.Linear(4, 4)
 
     model = Detector()
-    wrapper = build_optim_wrapper(model, dict(
-        type='OptimWrapper',
-        constructor='mmmeta.LayerDecayOptimWrapperConstructor',
-        optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
-        paramwise_cfg=dict(decay_rate=0.8, num_layers=12)))
-    groups = {id(p): g for g in wrapper.optimizer.param_groups
-              for p in g['params']}
+    wrapper = build_optim_wrapper(
+        model,
+        dict(
+            type='OptimWrapper',
+            constructor='mmmeta.LayerDecayOptimWrapperConstructor',
+            optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05),
+            paramwise_cfg=dict(decay_rate=0.8, num_layers=12),
+        ),
+    )
+    groups = {
+        id(p): g for g in wrapper.optimizer.param_groups for p in g['params']
+    }
     # official names of our parameters: invert the checkpoint renaming
     renamed = {}
     for key in [k for k, _ in load_fixture('ffnet_1_64x64')['keys']]:
         renamed[rename(key)] = key
     checked = 0
     for name, param in model.named_parameters():
-        local = name[len('backbone.'):]
+        local = name[len('backbone.') :]
         if local.startswith('stages.'):
             ref = official_layer_id('backbone.' + renamed[local], 12)
         else:
             ref = 13
         group = groups[id(param)]
-        assert group['lr'] == pytest.approx(1e-4 * 0.8**(13 - ref)), name
+        assert group['lr'] == pytest.approx(1e-4 * 0.8 ** (13 - ref)), name
         no_decay = param.ndim == 1 or name.endswith('.bias')
         assert group['weight_decay'] == (0.0 if no_decay else 0.05), name
         checked += 1
@@ -94,30 +106,39 @@ def test_layer_decay_matches_the_official_constructor():
 
 def test_layer_decay_needs_its_settings():
     with pytest.raises(KeyError, match='num_layers'):
-        build_optim_wrapper(FFNet('1'), dict(
-            type='OptimWrapper',
-            constructor='mmmeta.LayerDecayOptimWrapperConstructor',
-            optimizer=dict(type='AdamW', lr=1e-4),
-            paramwise_cfg=dict(decay_rate=0.8)))
+        build_optim_wrapper(
+            FFNet('1'),
+            dict(
+                type='OptimWrapper',
+                constructor='mmmeta.LayerDecayOptimWrapperConstructor',
+                optimizer=dict(type='AdamW', lr=1e-4),
+                paramwise_cfg=dict(decay_rate=0.8),
+            ),
+        )
 
 
 def test_offline_converter_handles_ffnet_and_transnext(tmp_path):
     import importlib.util
     import os.path as osp
+
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     spec = importlib.util.spec_from_file_location(
-        'converter', osp.join(root, 'tools', 'model_converters',
-                              'metaformer2mmmeta.py'))
+        'converter',
+        osp.join(root, 'tools', 'model_converters', 'metaformer2mmmeta.py'),
+    )
     converter = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(converter)
-    for fixture, model in (('ffnet_1_64x64', FFNet('1')),
-                           ('transnext_tiny_224x224', None)):
+    for fixture, model in (
+        ('ffnet_1_64x64', FFNet('1')),
+        ('transnext_tiny_224x224', None),
+    ):
         keys = load_fixture(fixture)['keys']
         src, dst = tmp_path / 'src.pth', tmp_path / 'dst.pth'
         torch.save({'state_dict': fixture_state_dict(keys)}, src)
         assert converter.main([str(src), str(dst)]) == 0
         converted = torch.load(dst, weights_only=True)['state_dict']
-        assert not any(k.startswith(('patch_embed', 'block'))
-                       for k in converted)
+        assert not any(
+            k.startswith(('patch_embed', 'block')) for k in converted
+        )
         if model is not None:
             model.load_state_dict(converted)  # strict: mmmeta names

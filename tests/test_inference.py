@@ -1,6 +1,7 @@
 """The user's fastest inference path: ``mmmeta.optimize_for_inference``
 (deploy + compile with freezing) and its hook for ``tools/test.py
 --compile``."""
+
 import types
 import warnings
 
@@ -42,13 +43,20 @@ def test_mixed_input_sizes_compile_a_bounded_number_of_times(max_compiles):
     torch._dynamo.reset()
     torch.manual_seed(0)
     model = PoolFormer(TINY).eval()
-    sizes = [(64, 96), (96, 64), (128, 96), (160, 224), (64, 128),
-             (224, 160), (96, 96), (320, 256)]
+    sizes = [
+        (64, 96),
+        (96, 64),
+        (128, 96),
+        (160, 224),
+        (64, 128),
+        (224, 160),
+        (96, 96),
+        (320, 256),
+    ]
     inputs = [torch.randn(1, 3, *hw) for hw in sizes]
     with torch.no_grad():
         expected = [model(x) for x in inputs]
-        fast = mmmeta.optimize_for_inference(model,
-                                             max_compiles=max_compiles)
+        fast = mmmeta.optimize_for_inference(model, max_compiles=max_compiles)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter('always')
             got = [fast(x) for x in inputs]
@@ -74,8 +82,11 @@ def test_deploy_folds_star_relu_into_the_mlp():
         expected = model(x)
         mmmeta.optimize_for_inference(model, compile=False)
         got = model(x)
-    acts = {type(m.act).__name__ for m in model.modules()
-            if type(m).__name__ == 'Mlp'}
+    acts = {
+        type(m.act).__name__
+        for m in model.modules()
+        if type(m).__name__ == 'Mlp'
+    }
     assert acts == {'SquaredReLU'}
     for g, e in zip(got, expected):
         assert ((g - e).abs().max() / e.abs().max()) < 1e-5
@@ -92,7 +103,8 @@ def test_hook_optimises_the_model_before_testing():
     wrapped = types.SimpleNamespace(module=_Detector())  # like DDP
     logs = []
     runner = types.SimpleNamespace(
-        model=wrapped, logger=types.SimpleNamespace(info=logs.append))
+        model=wrapped, logger=types.SimpleNamespace(info=logs.append)
+    )
     InferenceOptimizeHook(compile=True).before_test(runner)
     model = wrapped.module
     assert not model.training
@@ -103,11 +115,13 @@ def test_hook_optimises_the_model_before_testing():
 
 def test_rational_erf_is_within_float32_rounding_of_erf():
     from mmmeta.models.layers.activations import rational_erf
+
     z = torch.linspace(-8, 8, 160001)
     exact = torch.special.erf(z.double())
     assert (rational_erf(z).double() - exact).abs().max() < 5e-7
-    assert rational_erf(torch.tensor([0.0, 9.0, -9.0])).tolist() == \
-        pytest.approx([0.0, 1.0, -1.0], abs=5e-7)
+    assert rational_erf(
+        torch.tensor([0.0, 9.0, -9.0])
+    ).tolist() == pytest.approx([0.0, 1.0, -1.0], abs=5e-7)
 
 
 def _traced_calls(fn, x: torch.Tensor) -> set:
@@ -120,9 +134,12 @@ def _traced_calls(fn, x: torch.Tensor) -> set:
 
     torch._dynamo.reset()
     torch.compile(fn, backend=backend, fullgraph=True)(x)
-    return {getattr(node.target, '__name__', str(node.target))
-            for graph in graphs for node in graph.graph.nodes
-            if node.op in ('call_function', 'call_method')}
+    return {
+        getattr(node.target, '__name__', str(node.target))
+        for graph in graphs
+        for node in graph.graph.nodes
+        if node.op in ('call_function', 'call_method')
+    }
 
 
 def test_compiled_cpu_inference_takes_the_rational_erf_only():
@@ -132,10 +149,11 @@ def test_compiled_cpu_inference_takes_the_rational_erf_only():
     with torch.no_grad():
         assert 'gelu' not in _traced_calls(gelu, x)  # rational erf
         got = torch.compile(gelu, options=COMPILE_OPTIONS)(x)
-        exported = torch.export.export(gelu, (x, ))
-    assert 'gelu' in {node.target.__name__.split('.')[0]
-                      for node in exported.graph.nodes
-                      if node.op == 'call_function'}  # ONNX keeps its Erf
+        exported = torch.export.export(gelu, (x,))
+    assert 'gelu' in {
+        node.target.__name__.split('.')[0]
+        for node in exported.graph.nodes
+        if node.op == 'call_function'
+    }  # ONNX keeps its Erf
     exact = F.gelu(x.double())
-    assert ((got.double() - exact).abs() / x.abs().clamp_min(1)).max() \
-        < 5e-7
+    assert ((got.double() - exact).abs() / x.abs().clamp_min(1)).max() < 5e-7

@@ -2,6 +2,7 @@
 is checked, look-alike files of families mmmeta does not have are refused
 (never read as the family they resemble), and two layouts that both read a
 file are resolved by the family asking, or refused naming both."""
+
 import pytest
 import torch
 
@@ -23,30 +24,52 @@ def mambaout_like():
     """MambaOut's official names (yuweihao/MambaOut): the MetaFormer
     baselines' ``downsample_layers.*`` and ``stages.i.j.*``, but Gated CNN
     blocks (norm, fc1, conv, fc2) inside."""
-    keys = ['downsample_layers.0.0.weight', 'downsample_layers.0.0.bias',
-            'downsample_layers.1.0.weight', 'norm.weight', 'head.fc1.weight']
+    keys = [
+        'downsample_layers.0.0.weight',
+        'downsample_layers.0.0.bias',
+        'downsample_layers.1.0.weight',
+        'norm.weight',
+        'head.fc1.weight',
+    ]
     for stage in range(4):
         for block in range(2):
-            keys += [f'stages.{stage}.{block}.{part}' for part in (
-                'norm.weight', 'fc1.weight', 'conv.weight', 'fc2.weight')]
+            keys += [
+                f'stages.{stage}.{block}.{part}'
+                for part in (
+                    'norm.weight',
+                    'fc1.weight',
+                    'conv.weight',
+                    'fc2.weight',
+                )
+            ]
     return tensors(keys)
 
 
 def swiftformer_like():
     """SwiftFormer's names: ``patch_embed.0.*`` as FFNet's, ``network.*`` as
     PoolFormer's, blocks of neither."""
-    keys = ['patch_embed.0.weight', 'patch_embed.1.weight',
-            'network.0.0.local_representation.pointwise_conv1.weight',
-            'network.0.0.linear.fc1.weight', 'network.1.proj.weight',
-            'network.2.0.attn.to_query.weight', 'norm.weight',
-            'head.weight', 'dist_head.weight']
+    keys = [
+        'patch_embed.0.weight',
+        'patch_embed.1.weight',
+        'network.0.0.local_representation.pointwise_conv1.weight',
+        'network.0.0.linear.fc1.weight',
+        'network.1.proj.weight',
+        'network.2.0.attn.to_query.weight',
+        'norm.weight',
+        'head.weight',
+        'dist_head.weight',
+    ]
     return tensors(keys)
 
 
-@pytest.mark.parametrize('state,looks_like', [
-    (mambaout_like(), 'sail-metaformer'),
-    (swiftformer_like(), None),
-], ids=['MambaOut-like', 'SwiftFormer-like'])
+@pytest.mark.parametrize(
+    'state,looks_like',
+    [
+        (mambaout_like(), 'sail-metaformer'),
+        (swiftformer_like(), None),
+    ],
+    ids=['MambaOut-like', 'SwiftFormer-like'],
+)
 def test_look_alike_of_a_missing_family_is_refused(state, looks_like):
     with pytest.raises(CheckpointError) as error:
         detect_layout(state)
@@ -55,7 +78,8 @@ def test_look_alike_of_a_missing_family_is_refused(state, looks_like):
         assert 'fc1.weight' in str(error.value)  # the keys it lacks
     with pytest.raises(CheckpointError):
         PoolFormer(dict(depths=[1] * 4, dims=[8] * 4)).convert_checkpoint(
-            state)
+            state
+        )
 
 
 def test_mmmeta_files_of_other_families_are_not_timm():
@@ -69,17 +93,27 @@ def test_mmmeta_files_of_other_families_are_not_timm():
 
 def test_two_readers_are_resolved_by_the_family_or_refused():
     keys = ['stem.conv.weight', 'stages.0.blocks.0.mlp.fc1.weight']
-    twin = register_layout(CheckpointLayout(
-        'test-twin', 'a test twin of timm', requires=(r'stem\.conv\.', ),
-        covers=r'(stem|stages)\.'))
+    twin = register_layout(
+        CheckpointLayout(
+            'test-twin',
+            'a test twin of timm',
+            requires=(r'stem\.conv\.',),
+            covers=r'(stem|stages)\.',
+        )
+    )
     try:
-        with pytest.raises(CheckpointError, match='several layouts: '
-                           r'timm .*; test-twin'):
+        with pytest.raises(
+            CheckpointError,
+            match='several layouts: '
+            r'timm .*; test-twin',
+        ):
             detect_layout(tensors(keys))
-        assert detect_layout(tensors(keys), prefer=('test-twin', )) == \
-            'test-twin'
-        assert set(convert_checkpoint(tensors(keys), ('timm', ),
-                                      'PoolFormer')) == set(keys)
+        assert (
+            detect_layout(tensors(keys), prefer=('test-twin',)) == 'test-twin'
+        )
+        assert set(
+            convert_checkpoint(tensors(keys), ('timm',), 'PoolFormer')
+        ) == set(keys)
     finally:
         del LAYOUTS[twin.name]
 

@@ -1,6 +1,7 @@
 """The model zoo metadata: model-index.yml lists every config with existing
 paths and the published numbers the configs state, and the installed
 package exposes it where `mim search mmmeta` reads it."""
+
 import importlib.util
 import os.path as osp
 import sys
@@ -9,8 +10,12 @@ import pytest
 from support import ROOT, all_configs, load_config
 
 modelindex = pytest.importorskip('modelindex.load_model_index')
-METRIC_KEYS = {'mIoU': 'mIoU', 'box AP': 'bbox_mAP', 'mask AP': 'segm_mAP',
-               'Top 1 Accuracy': 'top1'}
+METRIC_KEYS = {
+    'mIoU': 'mIoU',
+    'box AP': 'bbox_mAP',
+    'mask AP': 'segm_mAP',
+    'Top 1 Accuracy': 'top1',
+}
 
 
 @pytest.fixture(scope='module')
@@ -24,10 +29,13 @@ def models():
 
 
 def test_every_config_is_listed(models):
-    listed = {osp.relpath(osp.join(ROOT, m.config), osp.join(ROOT, 'configs'))
-              for m in models.values()}
-    shipped = {p for p in all_configs()
-               if '/' in p and not p.startswith('demo/')}
+    listed = {
+        osp.relpath(osp.join(ROOT, m.config), osp.join(ROOT, 'configs'))
+        for m in models.values()
+    }
+    shipped = {
+        p for p in all_configs() if '/' in p and not p.startswith('demo/')
+    }
     assert listed == shipped
     for model in models.values():
         assert osp.isfile(osp.join(ROOT, model.config)), model.config
@@ -37,18 +45,29 @@ def test_every_config_is_listed(models):
 def test_metrics_are_the_published_results(models):
     checked = 0
     for model in models.values():
-        config = osp.relpath(osp.join(ROOT, model.config),
-                             osp.join(ROOT, 'configs'))
+        config = osp.relpath(
+            osp.join(ROOT, model.config), osp.join(ROOT, 'configs')
+        )
         published = load_config(config).published_results
-        stated = {METRIC_KEYS[metric]: value
-                  for result in model.results
-                  for metric, value in result.metrics.items()}
-        expected = {k: v for k, v in published.items()
-                    if k in METRIC_KEYS.values() and v is not None}
+        stated = {
+            METRIC_KEYS[metric]: value
+            for result in model.results
+            for metric, value in result.metrics.items()
+        }
+        expected = {
+            k: v
+            for k, v in published.items()
+            if k in METRIC_KEYS.values() and v is not None
+        }
         assert stated == expected, model.name
-        assert model.weights == (published.get('weights') or (
-            load_config(config).checkpoint_file
-            if config.startswith('classification/') else None))
+        assert model.weights == (
+            published.get('weights')
+            or (
+                load_config(config).checkpoint_file
+                if config.startswith('classification/')
+                else None
+            )
+        )
         checked += len(stated)
     assert checked > 80
 

@@ -2,6 +2,7 @@
 the documented shapes with finite values, for every family; the checkpoint
 conversion either converts a mutated real state dict or raises its own
 error, and both happen."""
+
 import functools
 
 import torch
@@ -22,11 +23,17 @@ def shallow(index):
     return FAMILIES[index].shallow().eval()
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(index=st.sampled_from(range(len(FAMILIES))), data=st.data(),
-       batch=st.integers(1, 3),
-       dtype=st.sampled_from([torch.float32, torch.bfloat16]))
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    index=st.sampled_from(range(len(FAMILIES))),
+    data=st.data(),
+    batch=st.integers(1, 3),
+    dtype=st.sampled_from([torch.float32, torch.bfloat16]),
+)
 def test_any_valid_input_gives_documented_shapes(index, data, batch, dtype):
     family = FAMILIES[index]
     height = data.draw(st.integers(family.min_input, 160), label='height')
@@ -41,6 +48,8 @@ def test_any_valid_input_gives_documented_shapes(index, data, batch, dtype):
         assert out.dtype == dtype
         assert torch.isfinite(out).all()
     model.float()
+
+
 def mutations(state, rng):
     """``state`` with 0-2 random edits: a key dropped, renamed or added, a
     tensor reshaped, the whole wrapped under a container key or prefix."""
@@ -56,8 +65,13 @@ def mutations(state, rng):
             state[f'{key.split(".")[0]}.extra.weight'] = torch.zeros(3)
         else:
             state[key] = torch.zeros(state[key].numel() + 1)
-    return rng.choice([state, {'state_dict': state},
-                       {'backbone.' + k: v for k, v in state.items()}])
+    return rng.choice(
+        [
+            state,
+            {'state_dict': state},
+            {'backbone.' + k: v for k, v in state.items()},
+        ]
+    )
 
 
 def test_conversion_converts_or_raises_its_own_error():
@@ -76,21 +90,25 @@ def test_conversion_converts_or_raises_its_own_error():
         try:
             state = extract_state_dict(state, 'random')
             converted = model.convert_checkpoint(state)
-            fitted = fit_state_dict(model, converted, 'random',
-                                    optional=model.optional_checkpoint_keys())
+            fitted = fit_state_dict(
+                model,
+                converted,
+                'random',
+                optional=model.optional_checkpoint_keys(),
+            )
         except CheckpointError:
             outcomes['refused'] += 1
             continue
         outcomes['fitted'] += 1
         # it fitted: then it really had every backbone tensor
-        assert set(own) - set(model.optional_checkpoint_keys()) <= \
-            set(fitted)
+        assert set(own) - set(model.optional_checkpoint_keys()) <= set(fitted)
     assert outcomes['fitted'] > 20 and outcomes['refused'] > 20, outcomes
 
 
 def sail_layout(own):
     """mmmeta names back to the sail-sg PoolFormer release's."""
     import re
+
     out = {}
     for key, value in own.items():
         key = key.replace('stem.conv.', 'patch_embed.proj.')

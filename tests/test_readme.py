@@ -19,6 +19,7 @@ parser (nothing runs), ``bash tools/X.sh`` and ``configs/...`` paths must
 exist, ``make T`` must be a Makefile target, and no ``pip install`` may
 name PyPI's unrelated ``mmmeta``.
 """
+
 import argparse
 import contextlib
 import glob
@@ -38,12 +39,19 @@ from support import ROOT, train_and_predict
 DISTRIBUTION = 'mmmetaformer'
 FENCE = re.compile(
     r'(?:^<!-- check: (?P<marker>.*?) -->\n)?^```(?P<lang>\w*)\n'
-    r'(?P<body>.*?)^```', re.S | re.M)
+    r'(?P<body>.*?)^```',
+    re.S | re.M,
+)
 
 
 def markdown_files():
-    out = subprocess.run(['git', 'ls-files', '*.md'], cwd=ROOT,
-                         capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        ['git', 'ls-files', '*.md'],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return [p for p in out.stdout.split() if not p.startswith('tests/')]
 
 
@@ -52,7 +60,7 @@ def blocks(path, lang):
         text = f.read()
     for match in FENCE.finditer(text):
         if match['lang'] == lang:
-            line = text[:match.start('body')].count('\n')
+            line = text[: match.start('body')].count('\n')
             yield line, match['marker'], match['body']
 
 
@@ -64,7 +72,8 @@ def test_every_readme_python_block_has_a_check():
     assert README_PYTHON and not unmarked, (
         f'README.md python blocks at lines {unmarked} say nothing about '
         f'how they are checked; add <!-- check: ... --> (tests/'
-        f'test_readme.py)')
+        f'test_readme.py)'
+    )
 
 
 def config_cases():
@@ -72,8 +81,9 @@ def config_cases():
         words = shlex.split(marker or '')
         if words[:1] == ['config']:
             for bases in words[1:]:
-                yield pytest.param(bases.split('+'), body,
-                                   id=f'README:{line}:{bases}')
+                yield pytest.param(
+                    bases.split('+'), body, id=f'README:{line}:{bases}'
+                )
 
 
 def python_cases():
@@ -92,6 +102,7 @@ def host_of(bases):
 @pytest.mark.parametrize('bases,body', list(config_cases()))
 def test_readme_config_fragment_builds_and_trains(bases, body, tmp_path):
     from mmengine.config import Config
+
     path = tmp_path / 'snippet.py'
     path.write_text(f'_base_ = {bases!r}\n{body}')
     train_and_predict(Config.fromfile(str(path)), host_of(bases))
@@ -99,6 +110,7 @@ def test_readme_config_fragment_builds_and_trains(bases, body, tmp_path):
 
 def small_backbone():
     from mmmeta.registry import build_module
+
     return build_module(dict(type='mmmeta.PoolFormer', arch='s12')).eval()
 
 
@@ -142,8 +154,9 @@ def shell_commands():
                 except ValueError:
                     continue
                 if pending and not pending.startswith('#'):
-                    yield pytest.param(pending,
-                                       id=f'{path}:{line + start + 1}')
+                    yield pytest.param(
+                        pending, id=f'{path}:{line + start + 1}'
+                    )
                 pending = ''
 
 
@@ -169,9 +182,10 @@ def parse_tool_arguments(script, args):
     except _ParsedError:
         return
     except SystemExit as exit_:
-        raise AssertionError(f'{script} {shlex.join(args)}: its argument '
-                             f'parser refused this (exit {exit_.code})'
-                             ) from None
+        raise AssertionError(
+            f'{script} {shlex.join(args)}: its argument '
+            f'parser refused this (exit {exit_.code})'
+        ) from None
     finally:
         argparse.ArgumentParser.parse_args = original
         sys.argv = argv
@@ -196,13 +210,15 @@ def test_documented_shell_command_is_valid(command):
     elif program == 'make':
         assert words[1] in targets_of_makefile(), command
     elif program == 'pip' and 'install' in words:
-        for word in words[words.index('install') + 1:]:
+        for word in words[words.index('install') + 1 :]:
             assert not re.fullmatch(r'mmmeta(\[.*\])?', word), (
                 f'{command}: installs PyPI\'s unrelated "mmmeta"; install '
-                f'from the checkout (pip install -e ".[deploy]")')
+                f'from the checkout (pip install -e ".[deploy]")'
+            )
     elif program == 'mim':
         assert words[2] == DISTRIBUTION, (
-            f'{command}: mim knows this package as {DISTRIBUTION}')
+            f'{command}: mim knows this package as {DISTRIBUTION}'
+        )
 
 
 def test_readme_names_configs_by_path():
@@ -210,11 +226,19 @@ def test_readme_names_configs_by_path():
     a config in a subfolder is no help to a reader)."""
     with open(osp.join(ROOT, 'README.md')) as f:
         text = f.read()
-    shipped = {osp.relpath(p, ROOT) for p in glob.glob(
-        osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)}
+    shipped = {
+        osp.relpath(p, ROOT)
+        for p in glob.glob(
+            osp.join(ROOT, 'configs', '**', '*.py'), recursive=True
+        )
+    }
     named = re.findall(r'`([\w./-]+\.py)`', text)
-    bare = [n for n in named if '/' not in n and any(
-        p.endswith('/' + n) for p in shipped)]
-    missing = [n for n in named if n.startswith('configs/')
-               and n not in shipped]
+    bare = [
+        n
+        for n in named
+        if '/' not in n and any(p.endswith('/' + n) for p in shipped)
+    ]
+    missing = [
+        n for n in named if n.startswith('configs/') and n not in shipped
+    ]
     assert named and not bare and not missing, (bare, missing)

@@ -3,6 +3,7 @@ the official config gives it: mmengine's optimizer constructor is run on
 the official parameter names with the official paramwise settings, and on
 mmmeta's names with the shipped config, and the two are compared parameter
 by parameter."""
+
 import re
 
 import pytest
@@ -34,8 +35,11 @@ def build(path: str, **backbone):
 
 
 def groups_by_param(optimizer) -> dict:
-    return {id(p): (g['lr'], g['weight_decay'])
-            for g in optimizer.param_groups for p in g['params']}
+    return {
+        id(p): (g['lr'], g['weight_decay'])
+        for g in optimizer.param_groups
+        for p in g['params']
+    }
 
 
 def official_tree(model: nn.Module, official_name) -> nn.Module:
@@ -46,8 +50,11 @@ def official_tree(model: nn.Module, official_name) -> nn.Module:
     modules = dict(model.named_modules())
     for name, param in model.named_parameters():
         owner_name, _, _ = name.rpartition('.')
-        owner_cls = type(modules[owner_name]) if isinstance(
-            modules[owner_name], NORMS) else nn.Module
+        owner_cls = (
+            type(modules[owner_name])
+            if isinstance(modules[owner_name], NORMS)
+            else nn.Module
+        )
         path, _, attr = official_name(name).rpartition('.')
         module = root
         parts = path.split('.') if path else []
@@ -66,13 +73,18 @@ def compare(model, wrapper, official_name, official_optim):
     ours = groups_by_param(wrapper.optimizer)
     official_optim = dict(official_optim)
     constructor = DefaultOptimWrapperConstructor(
-        official_optim, official_optim.pop('paramwise_cfg'))
+        official_optim, official_optim.pop('paramwise_cfg')
+    )
     theirs = groups_by_param(
-        constructor(official_tree(model, official_name)).optimizer)
+        constructor(official_tree(model, official_name)).optimizer
+    )
     names = {id(p): n for n, p in model.named_parameters()}
     assert ours.keys() == theirs.keys()
-    differ = [(names[i], ours[i], theirs[i]) for i in ours
-              if ours[i] != pytest.approx(theirs[i])]
+    differ = [
+        (names[i], ours[i], theirs[i])
+        for i in ours
+        if ours[i] != pytest.approx(theirs[i])
+    ]
     assert not differ, differ[:10]
     return {value for value in theirs.values()}
 
@@ -81,16 +93,26 @@ def compare(model, wrapper, official_name, official_optim):
 _TRANSNEXT_RULES = (
     (r'stem\.conv\.', 'patch_embed1.proj.'),
     (r'stem\.norm\.', 'patch_embed1.norm.'),
-    (r'stages\.(\d)\.downsample\.conv\.',
-     lambda m: f'patch_embed{int(m[1]) + 1}.proj.'),
-    (r'stages\.(\d)\.downsample\.post_norm\.',
-     lambda m: f'patch_embed{int(m[1]) + 1}.norm.'),
-    (r'stages\.(\d)\.blocks\.(\d+)\.token_mixer\.',
-     lambda m: f'block{int(m[1]) + 1}.{m[2]}.attn.'),
-    (r'stages\.(\d)\.blocks\.(\d+)\.mlp\.dwconv\.',
-     lambda m: f'block{int(m[1]) + 1}.{m[2]}.mlp.dwconv.dwconv.'),
-    (r'stages\.(\d)\.blocks\.(\d+)\.',
-     lambda m: f'block{int(m[1]) + 1}.{m[2]}.'),
+    (
+        r'stages\.(\d)\.downsample\.conv\.',
+        lambda m: f'patch_embed{int(m[1]) + 1}.proj.',
+    ),
+    (
+        r'stages\.(\d)\.downsample\.post_norm\.',
+        lambda m: f'patch_embed{int(m[1]) + 1}.norm.',
+    ),
+    (
+        r'stages\.(\d)\.blocks\.(\d+)\.token_mixer\.',
+        lambda m: f'block{int(m[1]) + 1}.{m[2]}.attn.',
+    ),
+    (
+        r'stages\.(\d)\.blocks\.(\d+)\.mlp\.dwconv\.',
+        lambda m: f'block{int(m[1]) + 1}.{m[2]}.mlp.dwconv.dwconv.',
+    ),
+    (
+        r'stages\.(\d)\.blocks\.(\d+)\.',
+        lambda m: f'block{int(m[1]) + 1}.{m[2]}.',
+    ),
     (r'stages\.(\d)\.norm\.', lambda m: f'norm{int(m[1]) + 1}.'),
 )
 
@@ -98,7 +120,7 @@ _TRANSNEXT_RULES = (
 def official_transnext_name(name: str) -> str:
     if not name.startswith('backbone.'):
         return name
-    local = name[len('backbone.'):]
+    local = name[len('backbone.') :]
     for pattern, target in _TRANSNEXT_RULES:
         renamed, count = re.subn('^' + pattern, target, local)
         if count:
@@ -114,17 +136,29 @@ def official_transnext_keys(depths, extra=()) -> dict:
     nodecay = dict(lr_mult=0.1, decay_mult=0)
     decay = dict(lr_mult=0.1)
     keys = {
-        'attn.query_embedding': nodecay, 'relative_pos_bias_local': nodecay,
-        'cpb': nodecay, 'temperature': nodecay, 'attn.learnable': decay,
-        'attn.q.weight': decay, 'attn.q.bias': nodecay,
-        'attn.kv.weight': decay, 'attn.kv.bias': nodecay,
-        'attn.qkv.weight': decay, 'attn.qkv.bias': nodecay,
-        'attn.sr.weight': decay, 'attn.sr.bias': nodecay,
-        'attn.norm': nodecay, 'attn.proj.weight': decay,
-        'attn.proj.bias': nodecay, 'mlp.fc1.weight': decay,
-        'mlp.fc2.weight': decay, 'mlp.fc1.bias': nodecay,
-        'mlp.fc2.bias': nodecay, 'mlp.dwconv.dwconv.weight': decay,
-        'mlp.dwconv.dwconv.bias': nodecay, **dict(extra)
+        'attn.query_embedding': nodecay,
+        'relative_pos_bias_local': nodecay,
+        'cpb': nodecay,
+        'temperature': nodecay,
+        'attn.learnable': decay,
+        'attn.q.weight': decay,
+        'attn.q.bias': nodecay,
+        'attn.kv.weight': decay,
+        'attn.kv.bias': nodecay,
+        'attn.qkv.weight': decay,
+        'attn.qkv.bias': nodecay,
+        'attn.sr.weight': decay,
+        'attn.sr.bias': nodecay,
+        'attn.norm': nodecay,
+        'attn.proj.weight': decay,
+        'attn.proj.bias': nodecay,
+        'mlp.fc1.weight': decay,
+        'mlp.fc2.weight': decay,
+        'mlp.fc1.bias': nodecay,
+        'mlp.fc2.bias': nodecay,
+        'mlp.dwconv.dwconv.weight': decay,
+        'mlp.dwconv.dwconv.bias': nodecay,
+        **dict(extra),
     }
     for i in range(len(depths) - 1):
         keys[f'backbone.norm{i + 1}'] = nodecay
@@ -138,20 +172,27 @@ def official_transnext_keys(depths, extra=()) -> dict:
 
 
 def test_transnext_dino_parameter_groups_are_the_official_ones():
-    model, wrapper = build('transnext/dino-4scale_transnext_tiny-12e_coco.py',
-                           img_size=224)
+    model, wrapper = build(
+        'transnext/dino-4scale_transnext_tiny-12e_coco.py', img_size=224
+    )
     official = dict(
         type='OptimWrapper',
-        optimizer=dict(type='AdamW', lr=1e-4, betas=(0.9, 0.999),
-                       weight_decay=0.05),
-        paramwise_cfg=dict(custom_keys=official_transnext_keys([2, 2, 15, 2]),
-                           bias_decay_mult=0, norm_decay_mult=0,
-                           flat_decay_mult=0))
+        optimizer=dict(
+            type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05
+        ),
+        paramwise_cfg=dict(
+            custom_keys=official_transnext_keys([2, 2, 15, 2]),
+            bias_decay_mult=0,
+            norm_decay_mult=0,
+            flat_decay_mult=0,
+        ),
+    )
     values = compare(model, wrapper, official_transnext_name, official)
     # the backbone at lr x0.1 (with and without decay), the stage-4 patch
     # embedding / norm and the detector at the full lr
     assert {(1e-5, 0.05), (1e-5, 0.0), (1e-4, 0.05), (1e-4, 0.0)} <= {
-        (round(lr, 9), wd) for lr, wd in values}
+        (round(lr, 9), wd) for lr, wd in values
+    }
     stage4 = model.backbone.stages[3].downsample.conv.weight
     assert groups_by_param(wrapper.optimizer)[id(stage4)] == (1e-4, 0.05)
 
@@ -159,20 +200,32 @@ def test_transnext_dino_parameter_groups_are_the_official_ones():
 def test_transnext_mask2former_parameter_groups_are_the_official_ones():
     model, wrapper = build(
         'transnext/mask2former_transnext_tiny_8xb2-160k_ade20k-512x512.py',
-        img_size=224)
+        img_size=224,
+    )
     embed = dict(lr_mult=1.0, decay_mult=0.0)
     official = dict(
         type='OptimWrapper',
-        optimizer=dict(type='AdamW', lr=1e-4, weight_decay=0.05, eps=1e-8,
-                       betas=(0.9, 0.999)),
+        optimizer=dict(
+            type='AdamW',
+            lr=1e-4,
+            weight_decay=0.05,
+            eps=1e-8,
+            betas=(0.9, 0.999),
+        ),
         paramwise_cfg=dict(
             custom_keys=official_transnext_keys(
-                [2, 2, 15, 2], extra={
+                [2, 2, 15, 2],
+                extra={
                     'decode_head.query_embed': embed,
                     'decode_head.query_feat': embed,
-                    'decode_head.level_embed': embed
-                }.items()),
-            bias_decay_mult=0, norm_decay_mult=0, flat_decay_mult=0))
+                    'decode_head.level_embed': embed,
+                }.items(),
+            ),
+            bias_decay_mult=0,
+            norm_decay_mult=0,
+            flat_decay_mult=0,
+        ),
+    )
     compare(model, wrapper, official_transnext_name, official)
     query = model.decode_head.query_embed.weight
     assert groups_by_param(wrapper.optimizer)[id(query)] == (1e-4, 0.0)
@@ -183,31 +236,37 @@ def test_ffnet_seg_parameter_groups_are_the_official_ones():
     model, wrapper = build('ffnet/ffnet-seg_8xb2-160k_ade20k-512x512.py')
     rename = LAYOUTS['ffnet-official'].rename
     official_of = {
-        rename(key): key
-        for key, _ in load_fixture('ffnet_seg_64x96')['keys']
+        rename(key): key for key, _ in load_fixture('ffnet_seg_64x96')['keys']
     }
 
     def official_name(name):
         if name.startswith('backbone.'):
-            return 'backbone.' + official_of[name[len('backbone.'):]]
+            return 'backbone.' + official_of[name[len('backbone.') :]]
         return name  # the head keeps the official names
 
     official = dict(
         type='OptimWrapper',
-        optimizer=dict(type='AdamW', lr=6e-5, betas=(0.9, 0.999),
-                       weight_decay=0.05),
-        paramwise_cfg=dict(custom_keys={
-            'pos_block': dict(decay_mult=0.),
-            'norm': dict(decay_mult=0.),
-            'head': dict(lr_mult=10.)
-        }))
+        optimizer=dict(
+            type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.05
+        ),
+        paramwise_cfg=dict(
+            custom_keys={
+                'pos_block': dict(decay_mult=0.0),
+                'norm': dict(decay_mult=0.0),
+                'head': dict(lr_mult=10.0),
+            }
+        ),
+    )
     values = compare(model, wrapper, official_name, official)
     assert {(6e-5, 0.05), (6e-4, 0.05)} <= {
-        (round(lr, 9), wd) for lr, wd in values}
+        (round(lr, 9), wd) for lr, wd in values
+    }
     with torch.no_grad():  # every backbone parameter was renamed
-        assert all(n[len('backbone.'):] in official_of
-                   for n, _ in model.named_parameters()
-                   if n.startswith('backbone.'))
+        assert all(
+            n[len('backbone.') :] in official_of
+            for n, _ in model.named_parameters()
+            if n.startswith('backbone.')
+        )
 
 
 # ----------------------------------------- whole official models load strictly
@@ -216,14 +275,20 @@ def official_whole_model(model, official_name) -> dict:
     deterministic values under the official names (the backbone's from the
     official code, the heads' as mmdet/mmseg name them)."""
     from fixture_utils import fixture_tensor
-    return {official_name(k): fixture_tensor(official_name(k), v.shape)
-            for k, v in model.state_dict().items()}
+
+    return {
+        official_name(k): fixture_tensor(official_name(k), v.shape)
+        for k, v in model.state_dict().items()
+    }
 
 
-@pytest.mark.parametrize('path', [
-    'transnext/dino-5scale_transnext_tiny-12e_coco.py',
-    'transnext/mask2former_transnext_tiny_8xb2-160k_ade20k-512x512.py'
-])
+@pytest.mark.parametrize(
+    'path',
+    [
+        'transnext/dino-5scale_transnext_tiny-12e_coco.py',
+        'transnext/mask2former_transnext_tiny_8xb2-160k_ade20k-512x512.py',
+    ],
+)
 def test_whole_official_transnext_model_loads_strictly(path):
     """An official DINO / Mask2Former checkpoint (TransNeXt's own backbone
     names) loads into the config's model with nothing missing or left
@@ -248,12 +313,19 @@ def test_whole_official_ffnet_seg_model_gives_official_logits():
         fixture_state_dict,
         max_relative_error,
     )
+
     fixture = load_fixture('ffnet_seg_64x96')
     model, _ = build('ffnet/ffnet-seg_8xb2-160k_ade20k-512x512.py')
-    state = {f'backbone.{k}': v for k, v in fixture_state_dict(
-        fixture['keys']).items()}
-    state.update({f'decode_head.{k}': v for k, v in fixture_state_dict(
-        fixture['head_keys']).items()})
+    state = {
+        f'backbone.{k}': v
+        for k, v in fixture_state_dict(fixture['keys']).items()
+    }
+    state.update(
+        {
+            f'decode_head.{k}': v
+            for k, v in fixture_state_dict(fixture['head_keys']).items()
+        }
+    )
     model.load_state_dict(state, strict=True)
     model.eval()
     with torch.no_grad():

@@ -1,5 +1,6 @@
 """mmmeta's registry scope from mmdet, mmseg and mmpretrain, and the
 installed stack itself (imports, resume under the installed torch)."""
+
 import os
 import os.path as osp
 import subprocess
@@ -27,9 +28,13 @@ def run_python(code: str, blocked=(), env=None) -> str:
 
         sys.meta_path.insert(0, Blocker())
         """)
-    result = subprocess.run([sys.executable, '-c', prelude + code],
-                            capture_output=True, text=True, timeout=300,
-                            env=env)
+    result = subprocess.run(
+        [sys.executable, '-c', prelude + code],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     return result.stdout
 
@@ -46,7 +51,9 @@ def test_import_needs_only_torch_and_mmengine():
         assert not [m for m in sys.modules
                     if m.startswith('mmmeta') and m.endswith('.reference')]
         print(mmmeta.__version__, len(outs), loaded)
-        """), blocked=DOWNSTREAM)
+        """),
+        blocked=DOWNSTREAM,
+    )
     version, n_outs, loaded = out.split(maxsplit=2)
     assert n_outs == '4' and loaded.strip() == '[]'
 
@@ -67,23 +74,38 @@ print(type(backbone).__module__, type(backbone).__name__,
 """
 
 
-@pytest.mark.parametrize('package,config,blocked,expected', [
-    ('mmdet', 'backbone_in_mmdet.py', ('mmseg', 'mmpretrain'),
-     'PoolFormer [(1, 64, 16, 24), (1, 128, 8, 12), (1, 320, 4, 6), '
-     '(1, 512, 2, 3)]'),
-    ('mmseg', 'backbone_in_mmseg.py', ('mmdet', 'mmpretrain'),
-     'CAFormer [(1, 64, 16, 24), (1, 128, 8, 12), (1, 320, 4, 6), '
-     '(1, 512, 2, 3)]'),
-    ('mmdet', 'backbone_in_mmdet.py', (), 'PoolFormer'),
-    ('mmseg', 'backbone_in_mmseg.py', (), 'CAFormer'),
-    ('mmpretrain', 'backbone_in_mmpretrain.py', ('mmdet', 'mmseg'),
-     'ConvFormer [(1, 512, 2, 3)]'),
-])
-def test_build_through_downstream_registry(package, config, blocked,
-                                           expected):
+@pytest.mark.parametrize(
+    'package,config,blocked,expected',
+    [
+        (
+            'mmdet',
+            'backbone_in_mmdet.py',
+            ('mmseg', 'mmpretrain'),
+            'PoolFormer [(1, 64, 16, 24), (1, 128, 8, 12), (1, 320, 4, 6), '
+            '(1, 512, 2, 3)]',
+        ),
+        (
+            'mmseg',
+            'backbone_in_mmseg.py',
+            ('mmdet', 'mmpretrain'),
+            'CAFormer [(1, 64, 16, 24), (1, 128, 8, 12), (1, 320, 4, 6), '
+            '(1, 512, 2, 3)]',
+        ),
+        ('mmdet', 'backbone_in_mmdet.py', (), 'PoolFormer'),
+        ('mmseg', 'backbone_in_mmseg.py', (), 'CAFormer'),
+        (
+            'mmpretrain',
+            'backbone_in_mmpretrain.py',
+            ('mmdet', 'mmseg'),
+            'ConvFormer [(1, 512, 2, 3)]',
+        ),
+    ],
+)
+def test_build_through_downstream_registry(package, config, blocked, expected):
     pytest.importorskip(package)
-    code = BUILD_FROM_CONFIG.format(path=osp.join(CONFIGS, config),
-                                    package=package)
+    code = BUILD_FROM_CONFIG.format(
+        path=osp.join(CONFIGS, config), package=package
+    )
     # mmpretrain's registry imports mmpretrain.models, which needs torchvision
     env = mmpretrain_env() if package == 'mmpretrain' else None
     out = run_python(code, blocked=blocked, env=env)
@@ -105,9 +127,12 @@ def test_installed_stack():
         keep = nms(boxes, torch.tensor([0.9, 0.8, 0.7]), 0.5)[1]
         names = {d.metadata['Name'].lower() for d in md.distributions()}
         print(keep.tolist(), 'torchvision' in names, torch.__version__)
-        """))
-    keep, has_torchvision, version = out.split(']')[0] + ']', *out.split(
-        ']')[1].split()
+        """)
+    )
+    keep, has_torchvision, version = (
+        out.split(']')[0] + ']',
+        *out.split(']')[1].split(),
+    )
     assert keep == '[0, 2]'
     assert has_torchvision == 'False'
     expected = os.environ.get('MMMETA_EXPECT_TORCH')
@@ -185,6 +210,7 @@ def test_packages_import_in_one_direction():
     inside functions): ``engine`` uses ``utils`` and ``models``, which use
     only ``registry``."""
     import ast
+
     package_root = osp.join(osp.dirname(osp.dirname(__file__)), 'mmmeta')
     uses = {}
     for folder, _, files in os.walk(package_root):
@@ -197,17 +223,22 @@ def test_packages_import_in_one_direction():
             here = ['mmmeta'] + parts[:-1]
             for node in ast.walk(ast.parse(open(path).read())):
                 if isinstance(node, ast.ImportFrom):
-                    base = here[:len(here) - node.level + 1] \
-                        if node.level else []
+                    base = (
+                        here[: len(here) - node.level + 1]
+                        if node.level
+                        else []
+                    )
                     target = base + (node.module or '').split('.')
                 elif isinstance(node, ast.Import):
                     target = node.names[0].name.split('.')
                 else:
                     continue
                 target = [t for t in target if t]
-                if target[:1] == ['mmmeta'] and len(target) > 1 and \
-                        target[1] != package:
+                if (
+                    target[:1] == ['mmmeta']
+                    and len(target) > 1
+                    and target[1] != package
+                ):
                     uses.setdefault(package, set()).add(target[1])
-    cycles = [(a, b) for a in uses for b in uses[a]
-              if a in uses.get(b, ())]
+    cycles = [(a, b) for a in uses for b in uses[a] if a in uses.get(b, ())]
     assert uses['engine'] >= {'utils'} and not cycles, (uses, cycles)

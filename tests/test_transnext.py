@@ -1,6 +1,7 @@
 """TransNeXt: its position bias against the official computation, the
 two bias modes, memory-bounded inference and loading a whole official model
 (the shared contracts are in test_contracts.py)."""
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -20,10 +21,13 @@ from mmmeta.models.backbones.transnext import (
 
 
 def build_for(fixture, **kwargs):
-    return TransNeXt(fixture['arch'], img_size=fixture['img_size'],
-                     pretrain_size=fixture['pretrain_size'],
-                     is_extrapolation=fixture['is_extrapolation'],
-                     **kwargs).eval()
+    return TransNeXt(
+        fixture['arch'],
+        img_size=fixture['img_size'],
+        pretrain_size=fixture['pretrain_size'],
+        is_extrapolation=fixture['is_extrapolation'],
+        **kwargs,
+    ).eval()
 
 
 def official_style_bias(module, height, width):
@@ -40,12 +44,19 @@ def official_style_bias(module, height, width):
         axes_k.append(F.adaptive_avg_pool1d(axis[None], n // sr)[0])
     kh, kw = torch.meshgrid(*axes_k, indexing='ij')
     qh, qw = torch.meshgrid(*axes_q, indexing='ij')
-    rel_h = (qh.reshape(-1)[:, None] - kh.reshape(-1)[None]) / (
-        pretrain[0] - 1) * 8
-    rel_w = (qw.reshape(-1)[:, None] - kw.reshape(-1)[None]) / (
-        pretrain[1] - 1) * 8
-    table, index = torch.unique(torch.stack([rel_h, rel_w], -1).view(-1, 2),
-                                return_inverse=True, dim=0)
+    rel_h = (
+        (qh.reshape(-1)[:, None] - kh.reshape(-1)[None])
+        / (pretrain[0] - 1)
+        * 8
+    )
+    rel_w = (
+        (qw.reshape(-1)[:, None] - kw.reshape(-1)[None])
+        / (pretrain[1] - 1)
+        * 8
+    )
+    table, index = torch.unique(
+        torch.stack([rel_h, rel_w], -1).view(-1, 2), return_inverse=True, dim=0
+    )
     table = torch.sign(table) * torch.log2(table.abs() + 1) / 3
     bias = module.cpb_fc2(F.relu(module.cpb_fc1(table))).t()[:, index]
     heads = bias.shape[0]
@@ -53,19 +64,24 @@ def official_style_bias(module, height, width):
     bias = bias.view(heads, tq, grid[0] // sr, grid[1] // sr)
     pool = (height // sr, width // sr)
     bias = F.interpolate(bias, pool, mode='bilinear')
-    bias = bias.view(heads, tq, -1).transpose(1, 2).reshape(
-        heads, -1, *grid)
+    bias = bias.view(heads, tq, -1).transpose(1, 2).reshape(heads, -1, *grid)
     bias = F.interpolate(bias, (height, width), mode='bilinear')
     return bias.view(heads, pool[0] * pool[1], -1).transpose(1, 2)
 
 
-@pytest.mark.parametrize('mixer', [
-    AggregatedAttention(8, 2, sr_ratio=2, trained_size=(8, 6),
-                        pretrain_size=8),
-    AggregatedAttention(8, 2, sr_ratio=4, trained_size=None,
-                        pretrain_size=(12, 10)),
-    CosineAttention(8, 2, trained_size=5, pretrain_size=7),
-], ids=['aggregated-interp', 'aggregated-extrap', 'full-interp'])
+@pytest.mark.parametrize(
+    'mixer',
+    [
+        AggregatedAttention(
+            8, 2, sr_ratio=2, trained_size=(8, 6), pretrain_size=8
+        ),
+        AggregatedAttention(
+            8, 2, sr_ratio=4, trained_size=None, pretrain_size=(12, 10)
+        ),
+        CosineAttention(8, 2, trained_size=5, pretrain_size=7),
+    ],
+    ids=['aggregated-interp', 'aggregated-extrap', 'full-interp'],
+)
 @pytest.mark.parametrize('hw', [(11, 13), (5, 9), (8, 6)])
 def test_position_bias_equals_the_official_computation(mixer, hw):
     """The per-axis gather gives the official bias (built from all pairs and
@@ -77,8 +93,7 @@ def test_position_bias_equals_the_official_computation(mixer, hw):
         ours = mixer.position_bias(*hw, torch.device('cpu'))
         ref = official_style_bias(mixer, *hw)
     assert ours.shape[:3] == (2, *hw)
-    assert torch.allclose(ours.reshape(ref.shape), ref, atol=1e-5,
-                          rtol=1e-5)
+    assert torch.allclose(ours.reshape(ref.shape), ref, atol=1e-5, rtol=1e-5)
 
 
 def test_modes_agree_at_the_trained_size():
@@ -99,8 +114,10 @@ def test_build_cost_does_not_depend_on_img_size():
     """No per-img_size table: the official code holds an index map of
     (img/4)^2 x (img/32)^2 entries; here the buffers are the same for 224
     and 800."""
-    small, large = TransNeXt('micro', img_size=224), TransNeXt(
-        'micro', img_size=800)
+    small, large = (
+        TransNeXt('micro', img_size=224),
+        TransNeXt('micro', img_size=800),
+    )
     assert list(small.buffers()) == [] == list(large.buffers())
 
 
@@ -123,16 +140,18 @@ def test_row_blocks_at_inference_give_the_same_outputs(monkeypatch):
     x = torch.randn(2, 3, 100, 140)
     with torch.no_grad():
         whole = model(x)
-        monkeypatch.setattr(AggregatedAttention, 'inference_block_elements',
-                            5000)
+        monkeypatch.setattr(
+            AggregatedAttention, 'inference_block_elements', 5000
+        )
         blocks = model(x)
     for a, b in zip(whole, blocks):
         assert max_relative_error(b, a) < 1e-5
 
 
 def test_training_step_reaches_every_parameter():
-    model = TransNeXt('micro', img_size=64, drop_path_rate=0.1,
-                      with_cp=True).train()
+    model = TransNeXt(
+        'micro', img_size=64, drop_path_rate=0.1, with_cp=True
+    ).train()
     sum(o.mean() for o in model(torch.randn(2, 3, 64, 96))).backward()
     frozen = [n for n, p in model.named_parameters() if p.grad is None]
     assert frozen == []
@@ -145,17 +164,19 @@ def test_whole_official_detector_checkpoint_loads_with_load_state_dict():
     fixture = load_fixture('transnext_tiny_224x224')
 
     class Detector(nn.Module):
-
         def __init__(self):
             super().__init__()
             self.backbone = build_for(fixture)
             self.neck = nn.Linear(2, 2)
 
     detector = Detector()
-    state = {f'backbone.{k}': v
-             for k, v in fixture_state_dict(fixture['keys']).items()}
-    state.update({f'neck.{k}': v for k, v in detector.neck.state_dict()
-                  .items()})
+    state = {
+        f'backbone.{k}': v
+        for k, v in fixture_state_dict(fixture['keys']).items()
+    }
+    state.update(
+        {f'neck.{k}': v for k, v in detector.neck.state_dict().items()}
+    )
     detector.load_state_dict(state, strict=True)
     with torch.no_grad():
         out = detector.backbone(fixture_input(1, 224, 224))[0]
@@ -170,6 +191,7 @@ def test_transnext_round_trips_through_onnxruntime(tmp_path):
     pytest.importorskip('onnxscript')
     pytest.importorskip('onnxruntime')
     from mmmeta.utils import onnx_export
+
     arch = TransNeXt.resolve_arch('micro')
     arch['depths'] = [1, 1, 1, 1]
     torch.manual_seed(0)

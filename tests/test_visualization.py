@@ -1,6 +1,7 @@
 """tools/analysis/visualize_cam.py (HiResCAM, Grad-CAM, EigenCAM, feature
 grids) and demo/image_demo.py (mmseg's / mmdet's inferencers) on generated
 images."""
+
 import glob
 import os.path as osp
 import re
@@ -20,8 +21,9 @@ sys.path.insert(0, osp.join(ROOT, 'demo'))
 import visualize_cam  # noqa: E402
 
 SEG_CONFIG = osp.join(ROOT, 'configs', 'demo', 'fpn_poolformer_s12_demo.py')
-CLS_CONFIG = osp.join(ROOT, 'configs', 'classification',
-                      'poolformer_s12_in1k.py')
+CLS_CONFIG = osp.join(
+    ROOT, 'configs', 'classification', 'poolformer_s12_in1k.py'
+)
 
 
 @pytest.fixture(scope='module')
@@ -42,9 +44,11 @@ def is_png(path):
 
 def _checkpoint(config, path):
     from mmmeta.utils.cli import build_model_from_config
+
     torch.manual_seed(0)
-    torch.save({'state_dict': build_model_from_config(config).state_dict()},
-               path)
+    torch.save(
+        {'state_dict': build_model_from_config(config).state_dict()}, path
+    )
     return str(path)
 
 
@@ -53,16 +57,18 @@ def test_grad_cam_equals_its_definition():
     weights = torch.tensor([1.0, -2.0, 0.5])
     score = (feature * weights[:, None, None]).sum() / 20  # grad = w / 20
     heat = visualize_cam.grad_cam(feature, score)
-    expected = torch.relu((feature[0].detach() * weights[:, None, None] /
-                           20).sum(0))
+    expected = torch.relu(
+        (feature[0].detach() * weights[:, None, None] / 20).sum(0)
+    )
     torch.testing.assert_close(heat, expected)
 
 
 def test_eigen_cam_finds_the_dominant_pattern():
     pattern = torch.zeros(6, 6)
     pattern[1:3, 2:5] = 1.0
-    feature = pattern[None, None] * torch.linspace(1, 2, 8)[None, :, None,
-                                                            None]
+    feature = (
+        pattern[None, None] * torch.linspace(1, 2, 8)[None, :, None, None]
+    )
     feature = feature + 0.01 * torch.randn(1, 8, 6, 6)
     heat = visualize_cam.eigen_cam(feature)
     inside = heat[pattern > 0].mean()
@@ -78,14 +84,14 @@ class GatedSegmentor(torch.nn.Module):
 
     class Backbone(torch.nn.Module):
         def forward(self, x):
-            return (x * 1, )  # one stage output
+            return (x * 1,)  # one stage output
 
     def __init__(self):
         super().__init__()
         self.backbone = self.Backbone()
 
     def forward(self, x, mode='tensor'):
-        (feature, ) = self.backbone(x)
+        (feature,) = self.backbone(x)
         squares, left = feature[:, 0], feature[:, 1]
         object_logit = 4 * squares * left
         background_logit = 1 - 4 * squares * left
@@ -108,23 +114,20 @@ def gated_input():
 def test_segmentor_cam_lights_the_region_a_class_is_predicted_from():
     model = GatedSegmentor()
     x, left_square, right_square = gated_input()
-    scores, stages = visualize_cam.forward_with_features(model, 'segmentor',
-                                                         x)
+    scores, stages = visualize_cam.forward_with_features(model, 'segmentor', x)
     score, target = visualize_cam.target_score(scores, 'segmentor', 1)
     heat = visualize_cam.hires_cam(stages[-1], score)
     assert target == 1
     assert heat[left_square].min() > 0
     assert heat[~left_square].max() == 0  # not the look-alike square
     # the spatial-mean weights of Grad-CAM also light the look-alike
-    scores, stages = visualize_cam.forward_with_features(model, 'segmentor',
-                                                         x)
+    scores, stages = visualize_cam.forward_with_features(model, 'segmentor', x)
     score, _ = visualize_cam.target_score(scores, 'segmentor', 1)
     grad_cam = visualize_cam.grad_cam(stages[-1], score)
     assert grad_cam[right_square].min() > 0
     # background: default target = most frequent predicted class = 0, lit
     # where it is predicted, never on the left square
-    scores, stages = visualize_cam.forward_with_features(model, 'segmentor',
-                                                         x)
+    scores, stages = visualize_cam.forward_with_features(model, 'segmentor', x)
     score, target = visualize_cam.target_score(scores, 'segmentor', None)
     heat = visualize_cam.hires_cam(stages[-1], score)
     assert target == 0
@@ -137,8 +140,7 @@ def test_cam_scaling_keeps_zero_as_no_evidence():
     image = visualize_cam.to_image(heat, (2, 2), keep_zero=True)
     assert image.min() == 0 and image.max() == pytest.approx(1.0)
     assert image[0, 1] == pytest.approx(0.25, abs=0.05)
-    empty = visualize_cam.to_image(torch.zeros(2, 2), (2, 2),
-                                   keep_zero=True)
+    empty = visualize_cam.to_image(torch.zeros(2, 2), (2, 2), keep_zero=True)
     assert empty.max() == 0
 
 
@@ -146,8 +148,20 @@ def test_cam_title_names_the_class(image, tmp_path):
     pytest.importorskip('mmseg')
     ckpt = _checkpoint(SEG_CONFIG, tmp_path / 'model.pth')
     out = str(tmp_path / 'cam.png')
-    result = visualize_cam.main([SEG_CONFIG, ckpt, image, '--out', out,
-                                 '--shape', '64', '64', '--target', '2'])
+    result = visualize_cam.main(
+        [
+            SEG_CONFIG,
+            ckpt,
+            image,
+            '--out',
+            out,
+            '--shape',
+            '64',
+            '64',
+            '--target',
+            '2',
+        ]
+    )
     assert result['method'] == 'hirescam'
     assert "'sky' (class 2)" in result['title']
 
@@ -158,11 +172,24 @@ def test_cam_tool_draws_on_a_segmentor(method, image, tmp_path):
     config = SEG_CONFIG
     ckpt = _checkpoint(config, tmp_path / 'model.pth')
     out = str(tmp_path / 'cam.png')
-    result = visualize_cam.main([config, ckpt, image, '--out', out,
-                                 '--method', method, '--shape', '64', '64'])
+    result = visualize_cam.main(
+        [
+            config,
+            ckpt,
+            image,
+            '--out',
+            out,
+            '--method',
+            method,
+            '--shape',
+            '64',
+            '64',
+        ]
+    )
     assert result['heat'].shape == (64, 64)
     assert result['heat'].max() == pytest.approx(1.0) or (
-        'no positive evidence' in result['title'])
+        'no positive evidence' in result['title']
+    )
     assert Image.open(out).size[0] > 100
     assert is_png(out)
 
@@ -171,17 +198,37 @@ def test_cam_tool_draws_on_a_classifier(image, tmp_path):
     pytest.importorskip('mmpretrain')
     # mmpretrain.models needs torchvision: a subprocess with the test
     # stand-in where it is missing (tests/shims)
-    code = (f'import torch; from test_visualization import _checkpoint; '
-            f'_checkpoint({CLS_CONFIG!r}, {str(tmp_path / "m.pth")!r})')
+    code = (
+        f'import torch; from test_visualization import _checkpoint; '
+        f'_checkpoint({CLS_CONFIG!r}, {str(tmp_path / "m.pth")!r})'
+    )
     env = mmpretrain_env()
-    subprocess.run([sys.executable, '-c', code], env=env, check=True,
-                   cwd=osp.join(ROOT, 'tests'), timeout=600)
+    subprocess.run(
+        [sys.executable, '-c', code],
+        env=env,
+        check=True,
+        cwd=osp.join(ROOT, 'tests'),
+        timeout=600,
+    )
     out = str(tmp_path / 'cam.png')
     result = subprocess.run(
-        [sys.executable, osp.join(ROOT, 'tools', 'analysis',
-                                  'visualize_cam.py'), CLS_CONFIG,
-         str(tmp_path / 'm.pth'), image, '--out', out, '--shape', '64',
-         '64'], env=env, capture_output=True, text=True, timeout=600)
+        [
+            sys.executable,
+            osp.join(ROOT, 'tools', 'analysis', 'visualize_cam.py'),
+            CLS_CONFIG,
+            str(tmp_path / 'm.pth'),
+            image,
+            '--out',
+            out,
+            '--shape',
+            '64',
+            '64',
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert re.search(r'gradcam, .*class \d+', result.stdout)
     assert Image.open(out).size[0] > 100
@@ -190,16 +237,31 @@ def test_cam_tool_draws_on_a_classifier(image, tmp_path):
 def test_feature_grid(image, tmp_path):
     pytest.importorskip('mmseg')
     out = str(tmp_path / 'features.png')
-    result = visualize_cam.main([SEG_CONFIG, 'none', image, '--out', out,
-                                 '--features', '--shape', '64', '64'])
+    result = visualize_cam.main(
+        [
+            SEG_CONFIG,
+            'none',
+            image,
+            '--out',
+            out,
+            '--features',
+            '--shape',
+            '64',
+            '64',
+        ]
+    )
     assert result['stages'] == 4
     assert Image.open(out).size[1] > 4 * 100  # one row per stage
 
 
 def test_cam_tool_refuses_detectors(image):
     pytest.importorskip('mmdet')
-    config = osp.join(ROOT, 'configs', 'poolformer',
-                      'retinanet_poolformer_s12_fpn_1x_coco.py')
+    config = osp.join(
+        ROOT,
+        'configs',
+        'poolformer',
+        'retinanet_poolformer_s12_fpn_1x_coco.py',
+    )
     with pytest.raises(NotImplementedError, match='--features'):
         visualize_cam.main([config, 'none', image, '--out', 'x.png'])
 
@@ -207,10 +269,13 @@ def test_cam_tool_refuses_detectors(image):
 def test_image_demo_draws_a_segmentation(image, tmp_path):
     pytest.importorskip('mmseg')
     import image_demo
+
     ckpt = _checkpoint(SEG_CONFIG, tmp_path / 'model.pth')
     out = str(tmp_path / 'out' / 'seg.png')
-    assert image_demo.main([image, SEG_CONFIG, ckpt, '--out-file',
-                            out])['task'] == 'mmseg'
+    assert (
+        image_demo.main([image, SEG_CONFIG, ckpt, '--out-file', out])['task']
+        == 'mmseg'
+    )
     assert Image.open(out).size == (128, 96)
     assert is_png(out)  # the inferencer draws JPEG whatever the name
     jpeg = str(tmp_path / 'seg.jpg')
@@ -218,22 +283,31 @@ def test_image_demo_draws_a_segmentation(image, tmp_path):
     with open(jpeg, 'rb') as f:
         assert f.read(3) == b'\xff\xd8\xff'
     with pytest.raises(ValueError, match='extension'):
-        image_demo.main([image, SEG_CONFIG, ckpt, '--out-file',
-                         str(tmp_path / 'seg')])
+        image_demo.main(
+            [image, SEG_CONFIG, ckpt, '--out-file', str(tmp_path / 'seg')]
+        )
     with pytest.raises(FileNotFoundError, match='no checkpoint'):
-        image_demo.main([image, SEG_CONFIG, 'missing.pth', '--out-file',
-                         out])
+        image_demo.main([image, SEG_CONFIG, 'missing.pth', '--out-file', out])
 
 
 def test_image_demo_draws_detections(image, tmp_path):
     pytest.importorskip('mmdet')
     import image_demo
-    config = osp.join(ROOT, 'configs', 'poolformer',
-                      'retinanet_poolformer_s12_fpn_1x_coco.py')
+
+    config = osp.join(
+        ROOT,
+        'configs',
+        'poolformer',
+        'retinanet_poolformer_s12_fpn_1x_coco.py',
+    )
     ckpt = _checkpoint(config, tmp_path / 'model.pth')
     out = str(tmp_path / 'det.png')
-    assert image_demo.main([image, config, ckpt, '--out-file', out,
-                            '--score-thr', '0.0'])['task'] == 'mmdet'
+    assert (
+        image_demo.main(
+            [image, config, ckpt, '--out-file', out, '--score-thr', '0.0']
+        )['task']
+        == 'mmdet'
+    )
     assert Image.open(out).size == (128, 96)
     assert is_png(out)
     assert not glob.glob(str(tmp_path / 'preds'))

@@ -1,10 +1,11 @@
 """Evaluate a checkpoint: prints mIoU (segmentation) or COCO AP (detection).
 
-    python tools/test.py configs/fpn_poolformer_s12_ade20k.py CKPT
-    python tools/test.py CONFIG CKPT --show-dir vis --out results.pkl
-    python tools/test.py CONFIG CKPT --compile   # deploy + torch.compile
-    bash tools/dist_test.sh CONFIG CKPT 8
+python tools/test.py configs/fpn_poolformer_s12_ade20k.py CKPT
+python tools/test.py CONFIG CKPT --show-dir vis --out results.pkl
+python tools/test.py CONFIG CKPT --compile   # deploy + torch.compile
+bash tools/dist_test.sh CONFIG CKPT 8
 """
+
 import argparse
 import os.path as osp
 
@@ -16,18 +17,26 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', help='dump the raw predictions to this '
-                        'pickle file')
-    parser.add_argument('--show-dir', help='save visualised predictions '
-                        'into this directory')
-    parser.add_argument('--tta', action='store_true',
-                        help='test-time augmentation of the config')
-    parser.add_argument('--compile', action='store_true',
-                        help='test the re-parameterised model with its '
-                        'backbone compiled (torch.compile, inductor '
-                        'freezing, dynamic height and width, at most four '
-                        'compilations, then eager): same outputs, faster '
-                        'where compiling pays')
+    parser.add_argument(
+        '--out', help='dump the raw predictions to this pickle file'
+    )
+    parser.add_argument(
+        '--show-dir', help='save visualised predictions into this directory'
+    )
+    parser.add_argument(
+        '--tta',
+        action='store_true',
+        help='test-time augmentation of the config',
+    )
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help='test the re-parameterised model with its '
+        'backbone compiled (torch.compile, inductor '
+        'freezing, dynamic height and width, at most four '
+        'compilations, then eager): same outputs, faster '
+        'where compiling pays',
+    )
     add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -36,9 +45,11 @@ def enable_visualization(cfg, show_dir: str) -> None:
     """Draw every test prediction into ``show_dir`` (mmdet and mmseg)."""
     hook = cfg.default_hooks.get('visualization')
     if hook is None:
-        raise ValueError('--show-dir needs a visualization hook in '
-                         'default_hooks (DetVisualizationHook or '
-                         'SegVisualizationHook)')
+        raise ValueError(
+            '--show-dir needs a visualization hook in '
+            'default_hooks (DetVisualizationHook or '
+            'SegVisualizationHook)'
+        )
     hook['draw'] = True
     hook['interval'] = 1
     show_dir = osp.abspath(show_dir)

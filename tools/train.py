@@ -1,10 +1,11 @@
 """Train a detector or segmentor from an mmmeta (or any mmdet/mmseg) config.
 
-    python tools/train.py configs/fpn_poolformer_s12_ade20k.py
-    python tools/train.py CONFIG --amp --work-dir work_dirs/x
-    python tools/train.py CONFIG --resume            # latest checkpoint
-    bash tools/dist_train.sh CONFIG 8                # 8 GPUs, torchrun
+python tools/train.py configs/fpn_poolformer_s12_ade20k.py
+python tools/train.py CONFIG --amp --work-dir work_dirs/x
+python tools/train.py CONFIG --resume            # latest checkpoint
+bash tools/dist_train.sh CONFIG 8                # 8 GPUs, torchrun
 """
+
 import argparse
 
 import torch
@@ -16,18 +17,29 @@ from mmmeta.utils.cli import add_common_arguments, load_config
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='config file')
-    parser.add_argument('--amp', action='store_true',
-                        help='mixed precision (AmpOptimWrapper)')
     parser.add_argument(
-        '--resume', nargs='?', type=str, const='auto',
+        '--amp', action='store_true', help='mixed precision (AmpOptimWrapper)'
+    )
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
         help='resume from the latest checkpoint in the work dir, or from '
-        'the given checkpoint file')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the lr with the total batch size')
-    parser.add_argument('--compile', action='store_true',
-                        help="torch.compile the training step (mmengine's "
-                        'compile=True; the same as compile=True in a config '
-                        "for mmseg's and mmdet's own tools)")
+        'the given checkpoint file',
+    )
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr with the total batch size',
+    )
+    parser.add_argument(
+        '--compile',
+        action='store_true',
+        help="torch.compile the training step (mmengine's "
+        'compile=True; the same as compile=True in a config '
+        "for mmseg's and mmdet's own tools)",
+    )
     add_common_arguments(parser)
     return parser.parse_args(argv)
 
@@ -37,9 +49,11 @@ def main(argv=None) -> None:
     cfg = load_config(args)
     if args.amp:
         if not torch.cuda.is_available():
-            raise SystemExit("--amp uses mmengine's AmpOptimWrapper, which "
-                             'trains on GPUs only; run without --amp on '
-                             'this machine (no CUDA device found).')
+            raise SystemExit(
+                "--amp uses mmengine's AmpOptimWrapper, which "
+                'trains on GPUs only; run without --amp on '
+                'this machine (no CUDA device found).'
+            )
         wrapper = cfg.optim_wrapper
         if wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
             wrapper.type = 'AmpOptimWrapper'

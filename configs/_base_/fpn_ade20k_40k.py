@@ -15,7 +15,7 @@
 #   frozen stem:  --cfg-options model.backbone.frozen_stages=0
 _base_ = [
     'mmseg::poolformer/fpn_poolformer_s12_8xb4-40k_ade20k-512x512.py',
-    './mmmeta_runtime.py'
+    './mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
@@ -26,7 +26,9 @@ model = dict(
         type='mmmeta.MetaFormer',  # set by the family config
         out_indices=(0, 1, 2, 3),
         frozen_stages=-1,
-        drop_path_rate=0.0))
+        drop_path_rate=0.0,
+    )
+)
 
 # mmseg's pipelines, with its LoadAnnotations replaced by
 # mmmeta.LoadSegAnnotations: the same for valid label maps, and for broken
@@ -34,8 +36,8 @@ model = dict(
 # file and ignored pixels instead of silent wrap-around or a crash in the
 # loss.
 load_labels = dict(
-    type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
-    num_classes=150)
+    type='mmmeta.LoadSegAnnotations', reduce_zero_label=True, num_classes=150
+)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     load_labels,
@@ -43,18 +45,19 @@ train_pipeline = [
         type='RandomResize',
         scale=(2048, 512),
         ratio_range=(0.5, 2.0),
-        keep_ratio=True),
+        keep_ratio=True,
+    ),
     dict(type='RandomCrop', crop_size=(512, 512), cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
+    dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),
     dict(type='ResizeToMultiple', size_divisor=32),
     load_labels,
-    dict(type='PackSegInputs')
+    dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(dataset=dict(dataset=dict(pipeline=train_pipeline)))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
@@ -63,4 +66,5 @@ test_dataloader = val_dataloader
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=0.0002, weight_decay=0.0001))
+    optimizer=dict(type='AdamW', lr=0.0002, weight_decay=0.0001),
+)

@@ -7,7 +7,7 @@
 # pipeline; the training recipes of the papers differ and are not ported.
 _base_ = [
     'mmpretrain::poolformer/poolformer-s12_32xb128_in1k.py',
-    './mmmeta_runtime.py'
+    './mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
@@ -17,5 +17,7 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='mmmeta.MetaFormer',  # set by the family config
-        out_indices=(3, )),
-    head=dict(type='LinearClsHead', num_classes=1000))
+        out_indices=(3,),
+    ),
+    head=dict(type='LinearClsHead', num_classes=1000),
+)

@@ -8,7 +8,8 @@
 # Everything but backbone, neck inputs and optimizer is mmdet's stock Mask
 # R-CNN 1x.
 _base_ = [
-    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py', './mmmeta_runtime.py'
+    'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
+    './mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
@@ -19,9 +20,12 @@ model = dict(
         type='mmmeta.MetaFormer',  # set by the family config
         out_indices=(0, 1, 2, 3),
         frozen_stages=-1,
-        drop_path_rate=0.0))
+        drop_path_rate=0.0,
+    )
+)
 
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=0.0002, weight_decay=0.0001))
+    optimizer=dict(type='AdamW', lr=0.0002, weight_decay=0.0001),
+)

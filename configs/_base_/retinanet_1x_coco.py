@@ -13,7 +13,8 @@
 # 3)) and the FPN starts at its first input: the same network, with the
 # same FPN parameter names, and no unused parameters under DDP.
 _base_ = [
-    'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py', './mmmeta_runtime.py'
+    'mmdet::retinanet/retinanet_r50_fpn_1x_coco.py',
+    './mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
@@ -24,10 +25,13 @@ model = dict(
         type='mmmeta.MetaFormer',  # set by the family config
         out_indices=(1, 2, 3),
         frozen_stages=-1,
-        drop_path_rate=0.0),
-    neck=dict(start_level=0, add_extra_convs='on_input', num_outs=5))
+        drop_path_rate=0.0,
+    ),
+    neck=dict(start_level=0, add_extra_convs='on_input', num_outs=5),
+)
 
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
-    optimizer=dict(type='AdamW', lr=0.0001, weight_decay=0.0001))
+    optimizer=dict(type='AdamW', lr=0.0001, weight_decay=0.0001),
+)

@@ -5,13 +5,20 @@
 _base_ = ['./caformer_s36_in1k.py']
 
 published_results = dict(top1=85.7, source='sail-sg/metaformer README')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s36_384.pth'  # noqa
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s36_384.pth'  # noqa
+)
 
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=384, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=384,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=384),
     dict(type='PackInputs'),
 ]

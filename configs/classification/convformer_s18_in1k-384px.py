@@ -10,8 +10,13 @@ checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convfo
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=384, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=384,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=384),
     dict(type='PackInputs'),
 ]

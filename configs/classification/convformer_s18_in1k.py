@@ -12,25 +12,35 @@
 _base_ = ['../_base_/in1k_classifier.py']
 
 published_results = dict(top1=83.0, source='sail-sg/metaformer README')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s18.pth'  # noqa
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s18.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         type='mmmeta.ConvFormer',
         arch='s18',
         gap_before_out_norm=True,
-        drop_path_rate=0.2),
+        drop_path_rate=0.2,
+    ),
     neck=dict(
         type='mmmeta.MlpPreLogits',
         in_channels=512,
         hidden_channels=2048,
-        dropout=0.0),
-    head=dict(in_channels=2048))
+        dropout=0.0,
+    ),
+    head=dict(in_channels=2048),
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=224, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=224,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]

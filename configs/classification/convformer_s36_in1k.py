@@ -3,9 +3,12 @@
 _base_ = ['./convformer_s18_in1k.py']
 
 published_results = dict(top1=84.1, source='sail-sg/metaformer README')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth'  # noqa
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(arch='s36', drop_path_rate=0.3),
     neck=dict(in_channels=512, hidden_channels=2048, dropout=0.0),
-    head=dict(in_channels=2048))
+    head=dict(in_channels=2048),
+)

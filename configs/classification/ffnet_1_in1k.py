@@ -10,21 +10,30 @@
 _base_ = ['../_base_/in1k_classifier.py']
 
 published_results = dict(top1=81.3, source='ysj9909/FFNet README')
-checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_1.pth.tar'  # noqa
+checkpoint_file = (
+    'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_1.pth.tar'  # noqa
+)
 
 model = dict(
     backbone=dict(
         type='mmmeta.FFNet',
         arch='1',
         out_norm_cfg=dict(type='BatchNormNHWC'),
-        drop_path_rate=0.1),
+        drop_path_rate=0.1,
+    ),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(in_channels=640))
+    head=dict(in_channels=640),
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=284, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=284,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=256),
     dict(type='PackInputs'),
 ]

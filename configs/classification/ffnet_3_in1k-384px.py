@@ -8,13 +8,18 @@ published_results = dict(top1=84.5, source='ysj9909/FFNet README')
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_3_384.pth.tar'  # noqa
 
 model = dict(
-    backbone=dict(arch='3', drop_path_rate=0.35),
-    head=dict(in_channels=768))
+    backbone=dict(arch='3', drop_path_rate=0.35), head=dict(in_channels=768)
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=404, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=404,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=384),
     dict(type='PackInputs'),
 ]

@@ -4,16 +4,23 @@
 _base_ = ['./ffnet_1_in1k.py']
 
 published_results = dict(top1=83.9, source='ysj9909/FFNet README')
-checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_3.pth.tar'  # noqa
+checkpoint_file = (
+    'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_3.pth.tar'  # noqa
+)
 
 model = dict(
-    backbone=dict(arch='3', drop_path_rate=0.35),
-    head=dict(in_channels=768))
+    backbone=dict(arch='3', drop_path_rate=0.35), head=dict(in_channels=768)
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=269, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=269,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=256),
     dict(type='PackInputs'),
 ]

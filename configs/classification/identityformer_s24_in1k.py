@@ -6,5 +6,5 @@ published_results = dict(top1=78.2, source='sail-sg/metaformer README')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/identityformer/identityformer_s24.pth'  # noqa
 
 model = dict(
-    backbone=dict(arch='s24', drop_path_rate=0.1),
-    head=dict(in_channels=512))
+    backbone=dict(arch='s24', drop_path_rate=0.1), head=dict(in_channels=512)
+)

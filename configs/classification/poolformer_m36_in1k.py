@@ -7,13 +7,18 @@ published_results = dict(top1=82.1, source='sail-sg/poolformer README')
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_m36.pth.tar'  # noqa
 
 model = dict(
-    backbone=dict(arch='m36', drop_path_rate=0.3),
-    head=dict(in_channels=768))
+    backbone=dict(arch='m36', drop_path_rate=0.3), head=dict(in_channels=768)
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=236, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=236,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]

@@ -12,7 +12,7 @@ published_results = dict(top1=77.2, source='sail-sg/poolformer README')
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s12.pth.tar'  # noqa
 
 model = dict(
-    backbone=dict(
-        type='mmmeta.PoolFormer', arch='s12', drop_path_rate=0.1),
+    backbone=dict(type='mmmeta.PoolFormer', arch='s12', drop_path_rate=0.1),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(in_channels=512))
+    head=dict(in_channels=512),
+)

@@ -6,5 +6,5 @@ published_results = dict(top1=80.3, source='sail-sg/poolformer README')
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s24.pth.tar'  # noqa
 
 model = dict(
-    backbone=dict(arch='s24', drop_path_rate=0.1),
-    head=dict(in_channels=512))
+    backbone=dict(arch='s24', drop_path_rate=0.1), head=dict(in_channels=512)
+)

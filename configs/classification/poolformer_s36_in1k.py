@@ -6,5 +6,5 @@ published_results = dict(top1=81.4, source='sail-sg/poolformer README')
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s36.pth.tar'  # noqa
 
 model = dict(
-    backbone=dict(arch='s36', drop_path_rate=0.2),
-    head=dict(in_channels=512))
+    backbone=dict(arch='s36', drop_path_rate=0.2), head=dict(in_channels=512)
+)

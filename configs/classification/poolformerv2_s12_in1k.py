@@ -16,14 +16,21 @@ model = dict(
         type='mmmeta.PoolFormerV2',
         arch='s12',
         gap_before_out_norm=True,
-        drop_path_rate=0.1),
+        drop_path_rate=0.1,
+    ),
     neck=None,
-    head=dict(in_channels=512))
+    head=dict(in_channels=512),
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=224, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=224,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]

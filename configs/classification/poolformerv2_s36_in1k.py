@@ -6,5 +6,5 @@ published_results = dict(top1=81.6, source='sail-sg/metaformer README')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s36.pth'  # noqa
 
 model = dict(
-    backbone=dict(arch='s36', drop_path_rate=0.2),
-    head=dict(in_channels=512))
+    backbone=dict(arch='s36', drop_path_rate=0.2), head=dict(in_channels=512)
+)

@@ -9,21 +9,30 @@
 _base_ = ['../_base_/in1k_classifier.py']
 
 published_results = dict(top1=76.6, source='sail-sg/metaformer README')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/randformer/randformer_s12.pth'  # noqa
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/randformer/randformer_s12.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         type='mmmeta.RandFormer',
         arch='s12',
         gap_before_out_norm=True,
-        drop_path_rate=0.1),
+        drop_path_rate=0.1,
+    ),
     neck=None,
-    head=dict(in_channels=512))
+    head=dict(in_channels=512),
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=224, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=224,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]

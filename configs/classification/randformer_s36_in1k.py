@@ -3,8 +3,10 @@
 _base_ = ['./randformer_s12_in1k.py']
 
 published_results = dict(top1=79.5, source='sail-sg/metaformer README')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/randformer/randformer_s36.pth'  # noqa
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/randformer/randformer_s36.pth'  # noqa
+)
 
 model = dict(
-    backbone=dict(arch='s36', drop_path_rate=0.2),
-    head=dict(in_channels=512))
+    backbone=dict(arch='s36', drop_path_rate=0.2), head=dict(in_channels=512)
+)

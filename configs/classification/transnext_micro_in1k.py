@@ -17,14 +17,21 @@ model = dict(
         arch='micro',
         img_size=224,
         pretrain_size=224,
-        drop_path_rate=0.15),
+        drop_path_rate=0.15,
+    ),
     neck=dict(type='GlobalAveragePooling'),
-    head=dict(in_channels=384))
+    head=dict(in_channels=384),
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='ResizeEdge', scale=256, edge='short', backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='ResizeEdge',
+        scale=256,
+        edge='short',
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='CenterCrop', crop_size=224),
     dict(type='PackInputs'),
 ]

@@ -7,13 +7,16 @@ _base_ = ['./transnext_small_in1k.py']
 published_results = dict(top1=86.0, source='DaiShiResearch/TransNeXt README')
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-small-384-1k-ft-1k/resolve/main/transnext_small_384_1k_ft_1k.pth'  # noqa
 
-model = dict(
-    backbone=dict(img_size=384, drop_path_rate=0.7))
+model = dict(backbone=dict(img_size=384, drop_path_rate=0.7))
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(384, 384), backend='pillow',
-         interpolation='bicubic'),
+    dict(
+        type='Resize',
+        scale=(384, 384),
+        backend='pillow',
+        interpolation='bicubic',
+    ),
     dict(type='PackInputs'),
 ]
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))

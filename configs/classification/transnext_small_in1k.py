@@ -7,4 +7,5 @@ checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-small-224-1k/
 
 model = dict(
     backbone=dict(arch='small', drop_path_rate=0.45),
-    head=dict(in_channels=576))
+    head=dict(in_channels=576),
+)

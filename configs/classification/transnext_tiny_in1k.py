@@ -6,5 +6,5 @@ published_results = dict(top1=84.0, source='DaiShiResearch/TransNeXt README')
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 
 model = dict(
-    backbone=dict(arch='tiny', drop_path_rate=0.25),
-    head=dict(in_channels=576))
+    backbone=dict(arch='tiny', drop_path_rate=0.25), head=dict(in_channels=576)
+)

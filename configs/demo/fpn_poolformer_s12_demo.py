@@ -15,29 +15,37 @@ max_iters = 400
 model = dict(
     data_preprocessor=dict(size=crop_size),
     backbone=dict(init_cfg=None),
-    decode_head=dict(num_classes=len(classes)))
+    decode_head=dict(num_classes=len(classes)),
+)
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
-         num_classes=len(classes)),
+    dict(
+        type='mmmeta.LoadSegAnnotations',
+        reduce_zero_label=True,
+        num_classes=len(classes),
+    ),
     dict(
         type='RandomResize',
         scale=(448, 160),
         ratio_range=(0.5, 2.0),
-        keep_ratio=True),
+        keep_ratio=True,
+    ),
     dict(type='RandomCrop', crop_size=crop_size, cat_max_ratio=0.75),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PhotoMetricDistortion'),
-    dict(type='PackSegInputs')
+    dict(type='PackSegInputs'),
 ]
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(448, 160), keep_ratio=True),
     dict(type='ResizeToMultiple', size_divisor=32),
-    dict(type='mmmeta.LoadSegAnnotations', reduce_zero_label=True,
-         num_classes=len(classes)),
-    dict(type='PackSegInputs')
+    dict(
+        type='mmmeta.LoadSegAnnotations',
+        reduce_zero_label=True,
+        num_classes=len(classes),
+    ),
+    dict(type='PackSegInputs'),
 ]
 train_dataloader = dict(
     batch_size=4,
@@ -45,21 +53,32 @@ train_dataloader = dict(
     dataset=dict(
         times=1000,
         dataset=dict(
-            data_root=data_root, metainfo=metainfo,
-            pipeline=train_pipeline)))
+            data_root=data_root, metainfo=metainfo, pipeline=train_pipeline
+        ),
+    ),
+)
 val_dataloader = dict(
     num_workers=1,
     dataset=dict(
-        data_root=data_root, metainfo=metainfo, pipeline=test_pipeline))
+        data_root=data_root, metainfo=metainfo, pipeline=test_pipeline
+    ),
+)
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=0.001))
 param_scheduler = [
-    dict(type='PolyLR', power=0.9, begin=0, end=max_iters, eta_min=0.0,
-         by_epoch=False)
+    dict(
+        type='PolyLR',
+        power=0.9,
+        begin=0,
+        end=max_iters,
+        eta_min=0.0,
+        by_epoch=False,
+    )
 ]
 train_cfg = dict(max_iters=max_iters, val_interval=max_iters)
 default_hooks = dict(
     logger=dict(interval=10),
-    checkpoint=dict(interval=max_iters, max_keep_ckpts=1))
+    checkpoint=dict(interval=max_iters, max_keep_ckpts=1),
+)
 randomness = dict(seed=0)

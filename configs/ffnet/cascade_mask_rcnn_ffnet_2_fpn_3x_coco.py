@@ -14,14 +14,17 @@
 _base_ = [
     'mmdet::convnext/'
     'cascade-mask-rcnn_convnext-t-p4-w7_fpn_4conv1fc-giou_amp-ms-crop-3x_coco.py',
-    '../_base_/mmmeta_runtime.py'
+    '../_base_/mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    bbox_mAP=51.8, segm_mAP=44.9, source='ysj9909/FFNet detection README',
-    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/casc_mask_rcnn_ffnet_2_fpn_3x_coco.pth')  # noqa
+    bbox_mAP=51.8,
+    segm_mAP=44.9,
+    source='ysj9909/FFNet detection README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/casc_mask_rcnn_ffnet_2_fpn_3x_coco.pth',
+)  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_2_distillation.pth.tar'  # noqa
 
 model = dict(
@@ -32,20 +35,30 @@ model = dict(
         conv_norm_cfg=dict(type='SyncBN', requires_grad=True),
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.35,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[88, 176, 352, 704]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[88, 176, 352, 704]),
+)
 
 param_scheduler = [
-    dict(type='LinearLR', start_factor=0.001, by_epoch=False, begin=0,
-         end=500),
-    dict(type='MultiStepLR', begin=0, end=36, by_epoch=True,
-         milestones=[27, 33], gamma=0.1),
+    dict(
+        type='LinearLR', start_factor=0.001, by_epoch=False, begin=0, end=500
+    ),
+    dict(
+        type='MultiStepLR',
+        begin=0,
+        end=36,
+        by_epoch=True,
+        milestones=[27, 33],
+        gamma=0.1,
+    ),
 ]
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     constructor='mmmeta.LayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(decay_rate=0.8, decay_type='layer_wise',
-                       num_layers=12),
+    paramwise_cfg=dict(decay_rate=0.8, decay_type='layer_wise', num_layers=12),
     optimizer=dict(
-        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05))
+        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05
+    ),
+)

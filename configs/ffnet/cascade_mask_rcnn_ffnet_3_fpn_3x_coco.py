@@ -7,13 +7,18 @@
 _base_ = ['./cascade_mask_rcnn_ffnet_2_fpn_3x_coco.py']
 
 published_results = dict(
-    bbox_mAP=52.8, segm_mAP=45.6, source='ysj9909/FFNet detection README',
-    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/casc_mask_rcnn_ffnet_3_fpn_3x_coco.pth')  # noqa
+    bbox_mAP=52.8,
+    segm_mAP=45.6,
+    source='ysj9909/FFNet detection README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/casc_mask_rcnn_ffnet_3_fpn_3x_coco.pth',
+)  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_3_distillation.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
         arch='3',
         drop_path_rate=0.6,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[96, 192, 384, 768]),
+)

@@ -13,8 +13,10 @@
 _base_ = ['mmseg::_base_/datasets/ade20k.py', './_base_/ffnet_seg.py']
 
 published_results = dict(
-    mIoU=50.1, source='ysj9909/FFNet segmentation README',
-    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_seg_sys_512_160k_ade20k.pth')  # noqa
+    mIoU=50.1,
+    source='ysj9909/FFNet segmentation README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_seg_sys_512_160k_ade20k.pth',
+)  # noqa
 
 train_dataloader = dict(
     batch_size=2,
@@ -22,7 +24,9 @@ train_dataloader = dict(
         _delete_=True,
         type='RepeatDataset',
         times=50,
-        dataset={{_base_.train_dataloader.dataset}}))
+        dataset={{_base_.train_dataloader.dataset}},
+    ),
+)
 test_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='Resize', scale=(2048, 512), keep_ratio=True),

@@ -12,14 +12,16 @@
 # Published: mIoU 47.1 single-scale (FFNet segmentation README).
 _base_ = [
     'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
-    '../_base_/mmmeta_runtime.py'
+    '../_base_/mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    mIoU=47.1, source='ysj9909/FFNet segmentation README',
-    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_2_512_160k_ade20k.pth')  # noqa
+    mIoU=47.1,
+    source='ysj9909/FFNet segmentation README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_2_512_160k_ade20k.pth',
+)  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_2_distillation.pth.tar'  # noqa
 
 model = dict(
@@ -31,10 +33,12 @@ model = dict(
         conv_norm_cfg=dict(type='SyncBN', requires_grad=True),
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.2,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
     decode_head=dict(in_channels=[88, 176, 352, 704], num_classes=150),
     auxiliary_head=dict(in_channels=352, num_classes=150),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)
 
 test_pipeline = [
     dict(type='LoadImageFromFile'),
@@ -51,13 +55,21 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     constructor='mmmeta.LayerDecayOptimWrapperConstructor',
-    paramwise_cfg=dict(decay_rate=1.0, decay_type='layer_wise',
-                       num_layers=9),
+    paramwise_cfg=dict(decay_rate=1.0, decay_type='layer_wise', num_layers=9),
     optimizer=dict(
-        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05))
+        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05
+    ),
+)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
-         end=1500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500,
-         end=160000),
+    dict(
+        type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500
+    ),
+    dict(
+        type='PolyLR',
+        power=1.0,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=1500,
+        end=160000,
+    ),
 ]

@@ -6,13 +6,16 @@
 _base_ = ['./upernet_ffnet_3_8xb2-160k_ade20k-512x512.py']
 
 published_results = dict(
-    mIoU=50.7, source='ysj9909/FFNet segmentation README',
-    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_4_512_160k_ade20k.pth')  # noqa
+    mIoU=50.7,
+    source='ysj9909/FFNet segmentation README',
+    weights='https://github.com/ysj9909/FFNet/releases/download/v1.0/upernet_ffnet_4_512_160k_ade20k.pth',
+)  # noqa
 checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_4_384.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
-        arch='4',
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        arch='4', init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)
+    ),
     decode_head=dict(in_channels=[128, 256, 512, 1024]),
-    auxiliary_head=dict(in_channels=512))
+    auxiliary_head=dict(in_channels=512),
+)

@@ -5,14 +5,17 @@
 # Published: none (no paper reports this combination).
 _base_ = ['../_base_/fpn_ade20k_40k.py']
 
-published_results = dict(
-    mIoU=None, source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s18.pth'  # noqa
+published_results = dict(mIoU=None, source='no published result')
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s18.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         type='mmmeta.CAFormer',
         arch='s18',
         drop_path_rate=0.15,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[64, 128, 320, 512]),
+)

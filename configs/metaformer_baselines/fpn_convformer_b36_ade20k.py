@@ -5,13 +5,16 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./fpn_convformer_s18_ade20k.py']
 
-published_results = dict(
-    mIoU=None, source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_b36.pth'  # noqa
+published_results = dict(mIoU=None, source='no published result')
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_b36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         arch='b36',
         drop_path_rate=0.6,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[128, 256, 512, 768]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[128, 256, 512, 768]),
+)

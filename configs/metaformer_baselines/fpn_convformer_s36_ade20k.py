@@ -5,12 +5,15 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./fpn_convformer_s18_ade20k.py']
 
-published_results = dict(
-    mIoU=None, source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth'  # noqa
+published_results = dict(mIoU=None, source='no published result')
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         arch='s36',
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

@@ -5,13 +5,14 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./fpn_poolformerv2_s12_ade20k.py']
 
-published_results = dict(
-    mIoU=None, source='no published result')
+published_results = dict(mIoU=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_m36.pth'  # noqa
 
 model = dict(
     backbone=dict(
         arch='m36',
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[96, 192, 384, 768]),
+)

@@ -5,8 +5,7 @@
 # Published: none (no paper reports this combination).
 _base_ = ['../_base_/fpn_ade20k_40k.py']
 
-published_results = dict(
-    mIoU=None, source='no published result')
+published_results = dict(mIoU=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s12.pth'  # noqa
 
 model = dict(
@@ -14,5 +13,7 @@ model = dict(
         type='mmmeta.PoolFormerV2',
         arch='s12',
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[64, 128, 320, 512]),
+)

@@ -5,12 +5,13 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./fpn_poolformerv2_s12_ade20k.py']
 
-published_results = dict(
-    mIoU=None, source='no published result')
+published_results = dict(mIoU=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s24.pth'  # noqa
 
 model = dict(
     backbone=dict(
         arch='s24',
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

@@ -6,14 +6,18 @@
 _base_ = ['../_base_/mask_rcnn_1x_coco.py']
 
 published_results = dict(
-    bbox_mAP=None, segm_mAP=None,
-    source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s18.pth'  # noqa
+    bbox_mAP=None, segm_mAP=None, source='no published result'
+)
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s18.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         type='mmmeta.ConvFormer',
         arch='s18',
         drop_path_rate=0.2,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[64, 128, 320, 512]),
+)

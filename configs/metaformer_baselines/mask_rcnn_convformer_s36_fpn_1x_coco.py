@@ -6,12 +6,16 @@
 _base_ = ['./mask_rcnn_convformer_s18_fpn_1x_coco.py']
 
 published_results = dict(
-    bbox_mAP=None, segm_mAP=None,
-    source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth'  # noqa
+    bbox_mAP=None, segm_mAP=None, source='no published result'
+)
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_s36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         arch='s36',
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

@@ -6,13 +6,15 @@
 _base_ = ['./mask_rcnn_poolformerv2_s12_fpn_1x_coco.py']
 
 published_results = dict(
-    bbox_mAP=None, segm_mAP=None,
-    source='no published result')
+    bbox_mAP=None, segm_mAP=None, source='no published result'
+)
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_m48.pth'  # noqa
 
 model = dict(
     backbone=dict(
         arch='m48',
         drop_path_rate=0.4,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[96, 192, 384, 768]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[96, 192, 384, 768]),
+)

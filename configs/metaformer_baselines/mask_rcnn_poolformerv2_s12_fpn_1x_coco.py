@@ -6,8 +6,8 @@
 _base_ = ['../_base_/mask_rcnn_1x_coco.py']
 
 published_results = dict(
-    bbox_mAP=None, segm_mAP=None,
-    source='no published result')
+    bbox_mAP=None, segm_mAP=None, source='no published result'
+)
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s12.pth'  # noqa
 
 model = dict(
@@ -15,5 +15,7 @@ model = dict(
         type='mmmeta.PoolFormerV2',
         arch='s12',
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[64, 128, 320, 512]),
+)

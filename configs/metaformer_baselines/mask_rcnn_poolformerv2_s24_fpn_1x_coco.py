@@ -6,12 +6,14 @@
 _base_ = ['./mask_rcnn_poolformerv2_s12_fpn_1x_coco.py']
 
 published_results = dict(
-    bbox_mAP=None, segm_mAP=None,
-    source='no published result')
+    bbox_mAP=None, segm_mAP=None, source='no published result'
+)
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s24.pth'  # noqa
 
 model = dict(
     backbone=dict(
         arch='s24',
         drop_path_rate=0.1,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

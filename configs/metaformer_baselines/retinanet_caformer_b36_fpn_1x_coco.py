@@ -5,13 +5,16 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./retinanet_caformer_s18_fpn_1x_coco.py']
 
-published_results = dict(
-    bbox_mAP=None, source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_b36.pth'  # noqa
+published_results = dict(bbox_mAP=None, source='no published result')
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_b36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         arch='b36',
         drop_path_rate=0.6,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[256, 512, 768]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[256, 512, 768]),
+)

@@ -5,12 +5,15 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./retinanet_caformer_s18_fpn_1x_coco.py']
 
-published_results = dict(
-    bbox_mAP=None, source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s36.pth'  # noqa
+published_results = dict(bbox_mAP=None, source='no published result')
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/caformer/caformer_s36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         arch='s36',
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

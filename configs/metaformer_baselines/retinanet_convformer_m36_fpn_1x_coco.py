@@ -5,13 +5,16 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./retinanet_convformer_s18_fpn_1x_coco.py']
 
-published_results = dict(
-    bbox_mAP=None, source='no published result')
-checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_m36.pth'  # noqa
+published_results = dict(bbox_mAP=None, source='no published result')
+checkpoint_file = (
+    'https://huggingface.co/sail/dl/resolve/main/convformer/convformer_m36.pth'  # noqa
+)
 
 model = dict(
     backbone=dict(
         arch='m36',
         drop_path_rate=0.4,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[192, 384, 576]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[192, 384, 576]),
+)

@@ -5,13 +5,14 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./retinanet_poolformerv2_s12_fpn_1x_coco.py']
 
-published_results = dict(
-    bbox_mAP=None, source='no published result')
+published_results = dict(bbox_mAP=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_m48.pth'  # noqa
 
 model = dict(
     backbone=dict(
         arch='m48',
         drop_path_rate=0.4,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[192, 384, 768]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[192, 384, 768]),
+)

@@ -5,12 +5,13 @@
 # Published: none (no paper reports this combination).
 _base_ = ['./retinanet_poolformerv2_s12_fpn_1x_coco.py']
 
-published_results = dict(
-    bbox_mAP=None, source='no published result')
+published_results = dict(bbox_mAP=None, source='no published result')
 checkpoint_file = 'https://huggingface.co/sail/dl/resolve/main/poolformerv2/poolformerv2_s36.pth'  # noqa
 
 model = dict(
     backbone=dict(
         arch='s36',
         drop_path_rate=0.2,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

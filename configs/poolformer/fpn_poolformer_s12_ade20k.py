@@ -5,12 +5,15 @@
 _base_ = ['../_base_/fpn_ade20k_40k.py']
 
 published_results = dict(
-    mIoU=37.2, source='sail-sg/poolformer segmentation README')
+    mIoU=37.2, source='sail-sg/poolformer segmentation README'
+)
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s12.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
         type='mmmeta.PoolFormer',
         arch='s12',
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[64, 128, 320, 512]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[64, 128, 320, 512]),
+)

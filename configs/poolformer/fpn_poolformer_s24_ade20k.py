@@ -4,10 +4,13 @@
 _base_ = ['./fpn_poolformer_s12_ade20k.py']
 
 published_results = dict(
-    mIoU=40.3, source='sail-sg/poolformer segmentation README')
+    mIoU=40.3, source='sail-sg/poolformer segmentation README'
+)
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s24.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
         arch='s24',
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

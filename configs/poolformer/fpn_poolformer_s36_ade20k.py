@@ -4,10 +4,13 @@
 _base_ = ['./fpn_poolformer_s12_ade20k.py']
 
 published_results = dict(
-    mIoU=42.0, source='sail-sg/poolformer segmentation README')
+    mIoU=42.0, source='sail-sg/poolformer segmentation README'
+)
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s36.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
         arch='s36',
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

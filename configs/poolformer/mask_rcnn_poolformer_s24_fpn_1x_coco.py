@@ -4,11 +4,13 @@
 _base_ = ['./mask_rcnn_poolformer_s12_fpn_1x_coco.py']
 
 published_results = dict(
-    bbox_mAP=40.1, segm_mAP=37.0,
-    source='sail-sg/poolformer detection README')
+    bbox_mAP=40.1, segm_mAP=37.0, source='sail-sg/poolformer detection README'
+)
 checkpoint_file = 'https://github.com/sail-sg/poolformer/releases/download/v1.0/poolformer_s24.pth.tar'  # noqa
 
 model = dict(
     backbone=dict(
         arch='s24',
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    )
+)

@@ -22,14 +22,17 @@
 # Published: box AP 55.1 (TransNeXt README, 47.8M parameters).
 _base_ = [
     'mmdet::dino/dino-4scale_r50_8xb2-12e_coco.py',
-    '../_base_/mmmeta_runtime.py', './_base_/param_groups.py'
+    '../_base_/mmmeta_runtime.py',
+    './_base_/param_groups.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    bbox_mAP=55.1, source='DaiShiResearch/TransNeXt detection/dino README',
-    weights='https://huggingface.co/DaiShiResearch/dino-4scale-transnext-tiny-coco/resolve/main/dino_4scale_transnext_tiny_12e_in1k.pth')  # noqa
+    bbox_mAP=55.1,
+    source='DaiShiResearch/TransNeXt detection/dino README',
+    weights='https://huggingface.co/DaiShiResearch/dino-4scale-transnext-tiny-coco/resolve/main/dino_4scale_transnext_tiny_12e_in1k.pth',
+)  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 
 num_levels = 4
@@ -43,21 +46,26 @@ model = dict(
         pretrain_size=224,
         out_indices=(1, 2, 3),
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
     neck=dict(in_channels=[144, 288, 576], num_outs=num_levels),
     encoder=dict(layer_cfg=dict(self_attn_cfg=dict(num_levels=num_levels))),
-    decoder=dict(layer_cfg=dict(cross_attn_cfg=dict(num_levels=num_levels))))
+    decoder=dict(layer_cfg=dict(cross_attn_cfg=dict(num_levels=num_levels))),
+)
 
 optim_wrapper = dict(
     type='OptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05),
+        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05
+    ),
     clip_grad=dict(max_norm=0.1, norm_type=2),
     paramwise_cfg=dict(
         _delete_=True,
         custom_keys={{_base_.transnext_custom_keys}},
         bias_decay_mult=0.0,
         norm_decay_mult=0.0,
-        flat_decay_mult=0.0),
-    accumulative_counts=2)
+        flat_decay_mult=0.0,
+    ),
+    accumulative_counts=2,
+)
 train_dataloader = dict(batch_size=1)

@@ -8,8 +8,10 @@
 _base_ = ['./dino-4scale_transnext_tiny-12e_coco.py']
 
 published_results = dict(
-    bbox_mAP=56.6, source='DaiShiResearch/TransNeXt detection/dino README',
-    weights='https://huggingface.co/DaiShiResearch/dino-5scale-transnext-small-coco/resolve/main/dino_5scale_transnext_small_12e_in1k.pth')  # noqa
+    bbox_mAP=56.6,
+    source='DaiShiResearch/TransNeXt detection/dino README',
+    weights='https://huggingface.co/DaiShiResearch/dino-5scale-transnext-small-coco/resolve/main/dino_5scale_transnext_small_12e_in1k.pth',
+)  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-small-224-1k/resolve/main/transnext_small_224_1k.pth'  # noqa
 
 num_levels = 5
@@ -19,7 +21,9 @@ model = dict(
         arch='small',
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.5,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
     neck=dict(in_channels=[72, 144, 288, 576], num_outs=num_levels),
     encoder=dict(layer_cfg=dict(self_attn_cfg=dict(num_levels=num_levels))),
-    decoder=dict(layer_cfg=dict(cross_attn_cfg=dict(num_levels=num_levels))))
+    decoder=dict(layer_cfg=dict(cross_attn_cfg=dict(num_levels=num_levels))),
+)

@@ -14,5 +14,7 @@ model = dict(
         arch='tiny',
         img_size=512,
         pretrain_size=224,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[72, 144, 288, 576]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[72, 144, 288, 576]),
+)

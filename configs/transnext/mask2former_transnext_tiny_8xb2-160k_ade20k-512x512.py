@@ -19,7 +19,8 @@
 # Published: mIoU 53.4 (TransNeXt README, 47.5M parameters).
 _base_ = [
     'mmseg::mask2former/mask2former_r50_8xb2-160k_ade20k-512x512.py',
-    '../_base_/mmmeta_runtime.py', './_base_/param_groups.py'
+    '../_base_/mmmeta_runtime.py',
+    './_base_/param_groups.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
@@ -27,7 +28,8 @@ custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 published_results = dict(
     mIoU=53.4,
     source='DaiShiResearch/TransNeXt segmentation/mask2former README',
-    weights='https://huggingface.co/DaiShiResearch/mask2former-transnext-tiny-ade/resolve/main/mask2former_transnext_tiny_512x512_160k_ade20k_in1k.pth')  # noqa
+    weights='https://huggingface.co/DaiShiResearch/mask2former-transnext-tiny-ade/resolve/main/mask2former_transnext_tiny_512x512_160k_ade20k_in1k.pth',
+)  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 
 model = dict(
@@ -39,8 +41,10 @@ model = dict(
         pretrain_size=224,
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    decode_head=dict(in_channels=[72, 144, 288, 576]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    decode_head=dict(in_channels=[72, 144, 288, 576]),
+)
 
 optim_wrapper = dict(
     paramwise_cfg=dict(
@@ -48,4 +52,6 @@ optim_wrapper = dict(
         custom_keys={{_base_.transnext_mask2former_custom_keys}},
         bias_decay_mult=0.0,
         norm_decay_mult=0.0,
-        flat_decay_mult=0.0))
+        flat_decay_mult=0.0,
+    )
+)

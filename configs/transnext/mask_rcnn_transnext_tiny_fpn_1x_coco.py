@@ -12,15 +12,17 @@
 # Published: box AP 49.9, mask AP 44.6 (TransNeXt README, 47.9M params).
 _base_ = [
     'mmdet::mask_rcnn/mask-rcnn_r50_fpn_1x_coco.py',
-    '../_base_/mmmeta_runtime.py'
+    '../_base_/mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    bbox_mAP=49.9, segm_mAP=44.6,
+    bbox_mAP=49.9,
+    segm_mAP=44.6,
     source='DaiShiResearch/TransNeXt detection README',
-    weights='https://huggingface.co/DaiShiResearch/maskrcnn-transnext-tiny-coco/resolve/main/mask_rcnn_transnext_tiny_fpn_1x_coco_in1k.pth')  # noqa
+    weights='https://huggingface.co/DaiShiResearch/maskrcnn-transnext-tiny-coco/resolve/main/mask_rcnn_transnext_tiny_fpn_1x_coco_in1k.pth',
+)  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 
 model = dict(
@@ -32,8 +34,10 @@ model = dict(
         pretrain_size=224,
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.4,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[72, 144, 288, 576]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[72, 144, 288, 576]),
+)
 
 # TransNeXt's own parameters and every norm are not decayed.
 no_decay = dict(decay_mult=0.0)
@@ -41,7 +45,8 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05),
+        type='AdamW', lr=0.0001, betas=(0.9, 0.999), weight_decay=0.05
+    ),
     paramwise_cfg=dict(
         custom_keys={
             'query_embedding': no_decay,
@@ -49,4 +54,6 @@ optim_wrapper = dict(
             'cpb': no_decay,
             'temperature': no_decay,
             'norm': no_decay,
-        }))
+        }
+    ),
+)

@@ -15,5 +15,7 @@ model = dict(
         arch='tiny',
         img_size=800,
         pretrain_size=224,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
-    neck=dict(in_channels=[144, 288, 576]))
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+    neck=dict(in_channels=[144, 288, 576]),
+)

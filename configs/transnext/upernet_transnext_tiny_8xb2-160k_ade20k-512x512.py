@@ -14,14 +14,16 @@
 # img_size=800 or is_extrapolation=True with whole-image multi-scale tests.
 _base_ = [
     'mmseg::upernet/upernet_r50_4xb4-160k_ade20k-512x512.py',
-    '../_base_/mmmeta_runtime.py'
+    '../_base_/mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    mIoU=51.1, source='DaiShiResearch/TransNeXt segmentation README',
-    weights='https://huggingface.co/DaiShiResearch/upernet-transnext-tiny-ade/resolve/main/upernet_transnext_tiny_512x512_160k_ade20k_in1k.pth')  # noqa
+    mIoU=51.1,
+    source='DaiShiResearch/TransNeXt segmentation README',
+    weights='https://huggingface.co/DaiShiResearch/upernet-transnext-tiny-ade/resolve/main/upernet_transnext_tiny_512x512_160k_ade20k_in1k.pth',
+)  # noqa
 checkpoint_file = 'https://huggingface.co/DaiShiResearch/transnext-tiny-224-1k/resolve/main/transnext_tiny_224_1k.pth'  # noqa
 crop_size = (512, 512)
 
@@ -36,10 +38,12 @@ model = dict(
         is_extrapolation=False,
         out_indices=(0, 1, 2, 3),
         drop_path_rate=0.4,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
     decode_head=dict(in_channels=[72, 144, 288, 576], num_classes=150),
     auxiliary_head=dict(in_channels=288, num_classes=150),
-    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)))
+    test_cfg=dict(mode='slide', crop_size=crop_size, stride=(341, 341)),
+)
 
 train_dataloader = dict(batch_size=2)
 
@@ -48,7 +52,8 @@ optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=6e-05, betas=(0.9, 0.999), weight_decay=0.05),
+        type='AdamW', lr=6e-05, betas=(0.9, 0.999), weight_decay=0.05
+    ),
     paramwise_cfg=dict(
         custom_keys={
             'query_embedding': no_decay,
@@ -56,10 +61,19 @@ optim_wrapper = dict(
             'cpb': no_decay,
             'temperature': no_decay,
             'norm': no_decay,
-        }))
+        }
+    ),
+)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
-         end=1500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500,
-         end=160000),
+    dict(
+        type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500
+    ),
+    dict(
+        type='PolyLR',
+        power=1.0,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=1500,
+        end=160000,
+    ),
 ]

@@ -6,6 +6,7 @@ fails far from the cause. ``LoadSegAnnotations`` is a drop-in replacement
 that keeps its semantics for valid data and, for the rest, warns once per
 file and marks the pixels as ignored instead.
 """
+
 import io
 import warnings
 from typing import Dict, Optional
@@ -40,9 +41,13 @@ class LoadSegAnnotations(BaseTransform):
         backend_args (dict, optional): mmengine file backend arguments.
     """
 
-    def __init__(self, reduce_zero_label: Optional[bool] = None,
-                 num_classes: Optional[int] = None, ignore_index: int = 255,
-                 backend_args: Optional[dict] = None):
+    def __init__(
+        self,
+        reduce_zero_label: Optional[bool] = None,
+        num_classes: Optional[int] = None,
+        ignore_index: int = 255,
+        backend_args: Optional[dict] = None,
+    ):
         self.reduce_zero_label = reduce_zero_label
         self.num_classes = num_classes
         self.ignore_index = ignore_index
@@ -59,7 +64,8 @@ class LoadSegAnnotations(BaseTransform):
                 f'{path}: a label map must be a single-channel image of '
                 f'class indices, got shape {labels.shape} (an RGB '
                 f'visualisation?). Convert it to an 8- or 16-bit '
-                f'greyscale PNG.')
+                f'greyscale PNG.'
+            )
         return labels.astype(np.int64)
 
     def transform(self, results: Dict) -> Dict:
@@ -72,8 +78,9 @@ class LoadSegAnnotations(BaseTransform):
             reduce = results.get('reduce_zero_label', False)
         if reduce:  # 0 -> ignore, k -> k - 1, ignore stays ignore
             reduced = labels - 1
-            reduced[(labels == 0) | (labels == self.ignore_index)] = \
+            reduced[(labels == 0) | (labels == self.ignore_index)] = (
                 self.ignore_index
+            )
             labels = reduced
         if results.get('label_map'):
             mapped = labels.copy()
@@ -89,13 +96,18 @@ class LoadSegAnnotations(BaseTransform):
                     f'{path}: {int(bad.sum())} pixels have labels '
                     f'{values[:8].tolist()} outside the {self.num_classes} '
                     f'classes; they are ignored (set to '
-                    f'{self.ignore_index}).', stacklevel=2)
+                    f'{self.ignore_index}).',
+                    stacklevel=2,
+                )
                 labels[bad] = self.ignore_index
         results['gt_seg_map'] = labels.astype(
-            np.uint8 if labels.max(initial=0) <= 255 else np.int64)
+            np.uint8 if labels.max(initial=0) <= 255 else np.int64
+        )
         results.setdefault('seg_fields', []).append('gt_seg_map')
         return results
 
     def __repr__(self) -> str:
-        return (f'{type(self).__name__}(reduce_zero_label='
-                f'{self.reduce_zero_label}, num_classes={self.num_classes})')
+        return (
+            f'{type(self).__name__}(reduce_zero_label='
+            f'{self.reduce_zero_label}, num_classes={self.num_classes})'
+        )

@@ -8,6 +8,7 @@ file under a checkpoint's name is always complete. Use it with
 ``default_hooks.checkpoint.backend_args=dict(backend='mmmeta_atomic_local')``
 (``tools/train.py`` does this for local work dirs).
 """
+
 import os
 import os.path as osp
 import tempfile
@@ -23,8 +24,9 @@ def atomic_write(data: bytes, filepath: str) -> None:
     the complete new one, never a part."""
     directory = osp.dirname(osp.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f'.{osp.basename(filepath)}.',
-                               suffix='.tmp', dir=directory)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(filepath)}.', suffix='.tmp', dir=directory
+    )
     umask = os.umask(0)
     os.umask(umask)
     try:
@@ -46,8 +48,12 @@ class AtomicLocalBackend(LocalBackend):
     def put(self, obj: bytes, filepath: Union[str, os.PathLike]) -> None:
         atomic_write(obj, str(filepath))
 
-    def put_text(self, obj: str, filepath: Union[str, os.PathLike],
-                 encoding: str = 'utf-8') -> None:
+    def put_text(
+        self,
+        obj: str,
+        filepath: Union[str, os.PathLike],
+        encoding: str = 'utf-8',
+    ) -> None:
         atomic_write(obj.encode(encoding), str(filepath))
 
 

@@ -1,4 +1,5 @@
 """Hooks that stop a broken run early and clearly."""
+
 import math
 import os.path as osp
 
@@ -19,8 +20,9 @@ class NonFiniteLossHook(Hook):
 
     priority = 'ABOVE_NORMAL'
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
-                         outputs=None) -> None:
+    def after_train_iter(
+        self, runner, batch_idx: int, data_batch=None, outputs=None
+    ) -> None:
         if not outputs or 'loss' not in outputs:
             return
         loss = float(outputs['loss'])
@@ -36,7 +38,8 @@ class NonFiniteLossHook(Hook):
             f'The training loss is {loss} at iteration {runner.iter + 1}; '
             f'training stopped before saving these weights. {where}. '
             f'Lower the learning rate (or clip gradients) and continue with '
-            f'tools/train.py CONFIG --resume.')
+            f'tools/train.py CONFIG --resume.'
+        )
 
 
 @HOOKS.register_module()
@@ -61,17 +64,22 @@ class InferenceOptimizeHook(Hook):
 
     def before_test(self, runner) -> None:
         from ..models.inference import optimize_for_inference
+
         optimize_for_inference(runner.model, compile=self.compile)
-        runner.logger.info('mmmeta: testing the re-parameterised'
-                           + (', compiled' if self.compile else '')
-                           + ' model')
+        runner.logger.info(
+            'mmmeta: testing the re-parameterised'
+            + (', compiled' if self.compile else '')
+            + ' model'
+        )
 
     def after_test(self, runner) -> None:
         from ..models.inference import CompiledInference
+
         model = getattr(runner.model, 'module', runner.model)
         for module in model.modules():
             if isinstance(module, CompiledInference):
                 runner.logger.info(
                     f'mmmeta: {len(module.sizes)} input sizes, '
                     f'{module.compiles} compiled graphs'
-                    + (', then eager' if module.eager else ''))
+                    + (', then eager' if module.eager else '')
+                )

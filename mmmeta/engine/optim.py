@@ -16,6 +16,7 @@ layer as position 0 of stages 1-3 as the official code does:
 A parameter of layer ``k`` gets ``lr * decay_rate ** (N + 1 - k)``. 1-D
 parameters and biases get no weight decay.
 """
+
 import re
 from typing import List
 
@@ -63,19 +64,24 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
         ...     paramwise_cfg=dict(num_layers=12, decay_rate=0.8))
     """
 
-    def add_params(self, params: List[dict], module: nn.Module,
-                   **kwargs) -> None:
+    def add_params(
+        self, params: List[dict], module: nn.Module, **kwargs
+    ) -> None:
         cfg = dict(self.paramwise_cfg)
         missing = [k for k in ('num_layers', 'decay_rate') if k not in cfg]
         if missing:
-            raise KeyError(f'LayerDecayOptimWrapperConstructor needs '
-                           f'paramwise_cfg keys {missing}, e.g. '
-                           f'dict(num_layers=12, decay_rate=0.8)')
+            raise KeyError(
+                f'LayerDecayOptimWrapperConstructor needs '
+                f'paramwise_cfg keys {missing}, e.g. '
+                f'dict(num_layers=12, decay_rate=0.8)'
+            )
         num_layers, rate = cfg['num_layers'], cfg['decay_rate']
         decay_type = cfg.get('decay_type', 'layer_wise')
         if decay_type not in ('layer_wise', 'stage_wise'):
-            raise ValueError(f"decay_type must be 'layer_wise' or "
-                             f"'stage_wise', got {decay_type!r}")
+            raise ValueError(
+                f"decay_type must be 'layer_wise' or "
+                f"'stage_wise', got {decay_type!r}"
+            )
         get_id = layer_id if decay_type == 'layer_wise' else stage_id
         groups = {}
         for name, param in module.named_parameters():
@@ -85,19 +91,25 @@ class LayerDecayOptimWrapperConstructor(DefaultOptimWrapperConstructor):
             index = get_id(name, num_layers)
             key = (index, no_decay)
             if key not in groups:
-                scale = rate**(num_layers + 1 - index)
+                scale = rate ** (num_layers + 1 - index)
                 groups[key] = dict(
-                    params=[], lr=self.base_lr * scale, lr_scale=scale,
+                    params=[],
+                    lr=self.base_lr * scale,
+                    lr_scale=scale,
                     weight_decay=0.0 if no_decay else self.base_wd,
-                    param_names=[])
+                    param_names=[],
+                )
             groups[key]['params'].append(param)
             groups[key]['param_names'].append(name)
         print_log(
             f'Layer decay ({decay_type}, rate {rate}, {num_layers} layers): '
-            + ', '.join(f'layer {i}{" no-decay" if nd else ""}: '
-                        f'{len(g["params"])} params x{g["lr_scale"]:.3g}'
-                        for (i, nd), g in sorted(groups.items())),
-            logger='current')
+            + ', '.join(
+                f'layer {i}{" no-decay" if nd else ""}: '
+                f'{len(g["params"])} params x{g["lr_scale"]:.3g}'
+                for (i, nd), g in sorted(groups.items())
+            ),
+            logger='current',
+        )
         for group in groups.values():
             del group['param_names']
         params.extend(groups.values())

@@ -16,6 +16,7 @@ whichever of them starts the run:
 * a NaN/Inf loss stops training before those weights are saved
   (:class:`~mmmeta.engine.hooks.NonFiniteLossHook`).
 """
+
 import copy
 from datetime import timedelta
 from typing import List
@@ -45,14 +46,19 @@ def prepare_config(cfg) -> None:
         # SyncBN needs a process group and GPUs.
         if convert_syncbn_to_bn(cfg._cfg_dict):
             where = 'one process' if launcher == 'none' else 'CPUs'
-            print_log(f'on {where}, the SyncBN layers of the config run as '
-                      'BN', logger='current')
+            print_log(
+                f'on {where}, the SyncBN layers of the config run as BN',
+                logger='current',
+            )
     if launcher != 'none' and on_cpu:
         _prepare_cpu_distributed(cfg)
     check_neck_channels(cfg)
     checkpoint = (cfg.get('default_hooks') or {}).get('checkpoint')
-    if checkpoint is not None and checkpoint.get('out_dir') is None and \
-            not checkpoint.get('backend_args'):
+    if (
+        checkpoint is not None
+        and checkpoint.get('out_dir') is None
+        and not checkpoint.get('backend_args')
+    ):
         checkpoint['backend_args'] = dict(backend=ATOMIC_LOCAL_BACKEND)
     hooks = list(cfg.get('custom_hooks') or [])
     if not any('NonFiniteLossHook' in str(h.get('type')) for h in hooks):
@@ -67,10 +73,13 @@ def _prepare_cpu_distributed(cfg) -> None:
     if cfg.launcher == 'pytorch' and not torch.distributed.is_initialized():
         # mmengine's own initialisation selects a CUDA device first.
         torch.distributed.init_process_group(
-            'gloo', timeout=timedelta(seconds=dist_cfg.get('timeout', 1800)))
+            'gloo', timeout=timedelta(seconds=dist_cfg.get('timeout', 1800))
+        )
     wrapper = cfg.get('model_wrapper_cfg') or dict(
-        type='MMDistributedDataParallel', broadcast_buffers=False,
-        find_unused_parameters=cfg.get('find_unused_parameters', False))
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=cfg.get('find_unused_parameters', False),
+    )
     wrapper['device_ids'] = None  # CPU modules take no device ids
     cfg.model_wrapper_cfg = wrapper
 
@@ -91,12 +100,16 @@ class SafeRunner(Runner):
 
     def _check_data(self, splits: List[str]) -> None:
         # the dataloader and evaluator configs this runner builds from
-        loaders = dict(train=self._train_dataloader,
-                       val=self._val_dataloader,
-                       test=self._test_dataloader)
-        view = dict(work_dir=self.work_dir,
-                    val_evaluator=self._val_evaluator,
-                    test_evaluator=self._test_evaluator)
+        loaders = dict(
+            train=self._train_dataloader,
+            val=self._val_dataloader,
+            test=self._test_dataloader,
+        )
+        view = dict(
+            work_dir=self.work_dir,
+            val_evaluator=self._val_evaluator,
+            test_evaluator=self._test_evaluator,
+        )
         for split in splits:
             if isinstance(loaders[split], dict):
                 view[f'{split}_dataloader'] = loaders[split]
@@ -122,5 +135,6 @@ def build_runner(cfg):
     ``mmmeta.SafeRunner`` (what ``tools/train.py`` and ``tools/test.py``
     run)."""
     from mmengine.registry import RUNNERS as ROOT_RUNNERS
+
     cfg.setdefault('runner_type', 'mmmeta.SafeRunner')
     return ROOT_RUNNERS.build(cfg)

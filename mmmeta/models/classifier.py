@@ -11,6 +11,7 @@ whole classifier, ``head`` included) is converted when it is loaded, so
 evaluates the released file. mmpretrain is imported when the classifier is
 built, not when mmmeta is.
 """
+
 from functools import lru_cache
 
 from ..registry import MODELS
@@ -47,9 +48,10 @@ def _classifier_class() -> type:
         @staticmethod
         def _convert_official(state_dict, prefix, *args) -> None:
             keys = [k for k in state_dict if k.startswith(prefix)]
-            local = {k[len(prefix):]: state_dict[k] for k in keys}
-            if not local or any(k.startswith(_MMPRETRAIN_PARTS)
-                                for k in local):
+            local = {k[len(prefix) :]: state_dict[k] for k in keys}
+            if not local or any(
+                k.startswith(_MMPRETRAIN_PARTS) for k in local
+            ):
                 return  # mmpretrain's own layout
             try:
                 converted = convert_official_classifier(local)
@@ -57,8 +59,7 @@ def _classifier_class() -> type:
                 return  # let load_state_dict report the keys
             for key in keys:
                 del state_dict[key]
-            state_dict.update(
-                {prefix + k: v for k, v in converted.items()})
+            state_dict.update({prefix + k: v for k, v in converted.items()})
 
     return OfficialCheckpointClassifier
 

@@ -17,6 +17,7 @@ graphs are compiled, a further one (a size outside every compiled graph's
 guards) is not compiled, and the model runs eagerly in its deploy form from
 then on, with a warning that says so.
 """
+
 import warnings
 
 import torch
@@ -48,7 +49,8 @@ class CompiledInference(nn.Module):
         self.eager = False
         self.sizes = set()  # input sizes seen
         inductor = torch._TorchCompileInductorWrapper(
-            None, COMPILE_OPTIONS, None)
+            None, COMPILE_OPTIONS, None
+        )
 
         def backend(graph_module, example_inputs):
             if self.compiles >= self.max_compiles:
@@ -82,13 +84,18 @@ class CompiledInference(nn.Module):
                 f'{self.compiles} input-size ranges and input '
                 f'{tuple(inputs.shape)} needs another; running the deployed '
                 f'model eagerly from now on (same outputs; raise '
-                f'max_compiles to compile more).', stacklevel=2)
+                f'max_compiles to compile more).',
+                stacklevel=2,
+            )
         return outputs
 
 
-def optimize_for_inference(model: nn.Module, compile: bool = True,
-                           part: str = 'backbone',
-                           max_compiles: int = MAX_COMPILES) -> nn.Module:
+def optimize_for_inference(
+    model: nn.Module,
+    compile: bool = True,
+    part: str = 'backbone',
+    max_compiles: int = MAX_COMPILES,
+) -> nn.Module:
     """Re-parameterise ``model`` for inference and compile its heavy part.
 
     Args:

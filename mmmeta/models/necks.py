@@ -1,5 +1,6 @@
 """Classification pieces that let mmpretrain's ``ImageClassifier`` run the
 official MetaFormer heads."""
+
 from typing import Optional, Sequence, Tuple
 
 import torch
@@ -27,10 +28,14 @@ class MlpPreLogits(nn.Module):
         dropout (float): Dropout before the logits. Defaults to 0.
     """
 
-    def __init__(self, in_channels: int,
-                 hidden_channels: Optional[int] = None,
-                 act_cfg: Optional[dict] = None, norm_eps: float = 1e-5,
-                 dropout: float = 0.0):
+    def __init__(
+        self,
+        in_channels: int,
+        hidden_channels: Optional[int] = None,
+        act_cfg: Optional[dict] = None,
+        norm_eps: float = 1e-5,
+        dropout: float = 0.0,
+    ):
         super().__init__()
         hidden = hidden_channels or 4 * in_channels
         self.fc1 = nn.Linear(in_channels, hidden)
@@ -41,7 +46,9 @@ class MlpPreLogits(nn.Module):
     def init_weights(self) -> None:
         """Keep PyTorch's default init (no OpenMMLab init_cfg needed)."""
 
-    def forward(self, inputs: Sequence[torch.Tensor]
-                ) -> Tuple[torch.Tensor, ...]:
-        return tuple(self.drop(self.norm(self.act(self.fc1(x))))
-                     for x in inputs)
+    def forward(
+        self, inputs: Sequence[torch.Tensor]
+    ) -> Tuple[torch.Tensor, ...]:
+        return tuple(
+            self.drop(self.norm(self.act(self.fc1(x)))) for x in inputs
+        )

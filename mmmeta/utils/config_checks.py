@@ -4,6 +4,7 @@ Problems a user hits first (no dataset where the config looks, a neck that
 does not match the backbone, SyncBN on one process) are caught here, before
 the runner builds anything, with a message that says what to change.
 """
+
 import os.path as osp
 from typing import Any, Iterator, List, Tuple
 
@@ -18,14 +19,18 @@ DATASET_HELP = {
         'annotations/{training,validation}/*.png',
         'ADEChallengeData2016.zip from '
         'http://data.csail.mit.edu/places/ADEchallenge/ADEChallengeData2016.zip'
-        ' (unzip into data/ade/)'),
+        ' (unzip into data/ade/)',
+    ),
     'CocoDataset': (
         'annotations/instances_{train,val}2017.json, train2017/, val2017/',
         'train2017.zip, val2017.zip and annotations_trainval2017.zip from '
-        'https://cocodataset.org/#download (unzip into data/coco/)'),
+        'https://cocodataset.org/#download (unzip into data/coco/)',
+    ),
 }
-DEMO_HINT = ('For a small synthetic dataset in the same layout run '
-             '"python tools/misc/make_demo_data.py {kind} {root}".')
+DEMO_HINT = (
+    'For a small synthetic dataset in the same layout run '
+    '"python tools/misc/make_demo_data.py {kind} {root}".'
+)
 
 
 def convert_syncbn_to_bn(cfg: Any) -> int:
@@ -69,8 +74,9 @@ def check_data_roots(cfg: Config, splits: List[str]) -> None:
         loader = cfg.get(f'{split}_dataloader')
         if not loader or not isinstance(loader.get('dataset'), dict):
             continue
-        for key, ds in leaf_datasets(loader['dataset'],
-                                      f'{split}_dataloader.dataset'):
+        for key, ds in leaf_datasets(
+            loader['dataset'], f'{split}_dataloader.dataset'
+        ):
             root = ds.get('data_root') or ''
             wanted = []
             if ds.get('ann_file'):
@@ -78,8 +84,11 @@ def check_data_roots(cfg: Config, splits: List[str]) -> None:
             prefix = ds.get('data_prefix') or {}
             if isinstance(prefix, str):  # mmpretrain's folder datasets
                 prefix = dict(img_path=prefix)
-            wanted += [osp.join(root, p) for p in prefix.values()
-                       if isinstance(p, str) and p]
+            wanted += [
+                osp.join(root, p)
+                for p in prefix.values()
+                if isinstance(p, str) and p
+            ]
             if not wanted and root:
                 wanted.append(root)
             missing = [p for p in wanted if not osp.exists(p)]
@@ -87,19 +96,22 @@ def check_data_roots(cfg: Config, splits: List[str]) -> None:
                 continue
             kind = ds.get('type', 'dataset')
             layout, source = DATASET_HELP.get(
-                kind, ('the layout the config describes', 'its website'))
+                kind, ('the layout the config describes', 'its website')
+            )
             demo = ''
             if kind in ('ADE20KDataset', 'CocoDataset'):
                 demo = ' ' + DEMO_HINT.format(
                     kind='ade20k' if kind == 'ADE20KDataset' else 'coco',
-                    root=root or 'DATA_ROOT')
+                    root=root or 'DATA_ROOT',
+                )
             raise FileNotFoundError(
                 f'{kind} for {split} not found: missing '
                 f'{", ".join(osp.abspath(p) for p in missing)}.\n'
                 f'It looks in data_root={root!r} (relative to '
                 f'{osp.abspath(".")}) and expects {layout} there.\n'
                 f'Get the data: {source}, or point the config elsewhere with '
-                f'--cfg-options {key}.data_root=/path/to/data.{demo}')
+                f'--cfg-options {key}.data_root=/path/to/data.{demo}'
+            )
 
 
 def check_neck_channels(cfg: Config) -> None:
@@ -115,20 +127,26 @@ def check_neck_channels(cfg: Config) -> None:
     if not name.startswith('mmmeta.'):
         return
     from mmmeta.registry import MODELS
+
     cls = MODELS.get(name)
     if cls is None:
         return
-    options = {k: v for k, v in backbone.items()
-               if k not in ('type', 'init_cfg')}
+    options = {
+        k: v for k, v in backbone.items() if k not in ('type', 'init_cfg')
+    }
     with torch.device('meta'):
         out_channels = list(cls(**options).out_channels)
     in_channels = neck['in_channels']
-    in_channels = list(in_channels) if isinstance(
-        in_channels, (list, tuple)) else [in_channels]
+    in_channels = (
+        list(in_channels)
+        if isinstance(in_channels, (list, tuple))
+        else [in_channels]
+    )
     if in_channels != out_channels:
         raise ValueError(
             f'model.neck.in_channels={in_channels} disagrees with the '
             f'backbone {name}(arch={backbone.get("arch")!r}, '
             f'out_indices={backbone.get("out_indices")}) whose '
             f'out_channels are {out_channels}. Set '
-            f'model.neck.in_channels={out_channels}.')
+            f'model.neck.in_channels={out_channels}.'
+        )

@@ -9,6 +9,7 @@ polygons with fewer than three points it runs on a repaired copy of the
 annotation file (those polygons dropped; an instance left without any gets
 its box as mask) in the work dir. The original files are never modified.
 """
+
 import json
 import os
 import os.path as osp
@@ -19,8 +20,8 @@ from typing import List
 def _bad_polygons(ann: dict) -> bool:
     polygons = ann.get('segmentation')
     return isinstance(polygons, list) and any(
-        not isinstance(p, list) or len(p) < 6 or len(p) % 2
-        for p in polygons)
+        not isinstance(p, list) or len(p) < 6 or len(p) % 2 for p in polygons
+    )
 
 
 def repair_coco_polygons(ann_file: str, out_file: str) -> bool:
@@ -33,8 +34,11 @@ def repair_coco_polygons(ann_file: str, out_file: str) -> bool:
         if not _bad_polygons(ann):
             continue
         changed = True
-        kept = [p for p in ann['segmentation']
-                if isinstance(p, list) and len(p) >= 6 and len(p) % 2 == 0]
+        kept = [
+            p
+            for p in ann['segmentation']
+            if isinstance(p, list) and len(p) >= 6 and len(p) % 2 == 0
+        ]
         if not kept:
             x, y, w, h = ann.get('bbox', (0, 0, 0, 0))
             kept = [[x, y, x + w, y, x + w, y + h, x, y + h]]
@@ -57,8 +61,10 @@ def check_coco_annotations(ann_file: str) -> List[str]:
     """
     with open(ann_file) as f:
         data = json.load(f)
-    names = {img['id']: img.get('file_name', str(img['id']))
-             for img in data.get('images', [])}
+    names = {
+        img['id']: img.get('file_name', str(img['id']))
+        for img in data.get('images', [])
+    }
     counts = Counter()
     messages = []
     for ann in data.get('annotations', []):
@@ -67,17 +73,23 @@ def check_coco_annotations(ann_file: str) -> List[str]:
         counts[image_id] += 1
         _, _, w, h = ann.get('bbox', (0, 0, 0, 0))
         if w < 1 or h < 1 or ann.get('area', 1) <= 0:
-            messages.append(f'{image}: annotation {ann.get("id")} has a '
-                            f'degenerate box {ann.get("bbox")}; it is ignored')
+            messages.append(
+                f'{image}: annotation {ann.get("id")} has a '
+                f'degenerate box {ann.get("bbox")}; it is ignored'
+            )
         if _bad_polygons(ann):
-            messages.append(f'{image}: annotation {ann.get("id")} has a '
-                            f'polygon with fewer than 3 points; it is '
-                            f'dropped (the box is the mask if no polygon is '
-                            f'left)')
+            messages.append(
+                f'{image}: annotation {ann.get("id")} has a '
+                f'polygon with fewer than 3 points; it is '
+                f'dropped (the box is the mask if no polygon is '
+                f'left)'
+            )
     for image_id, name in names.items():
         if not counts[image_id]:
-            messages.append(f'{name}: no annotations; skipped in training '
-                            f'(filter_empty_gt), still evaluated')
+            messages.append(
+                f'{name}: no annotations; skipped in training '
+                f'(filter_empty_gt), still evaluated'
+            )
     return messages
 
 
@@ -112,23 +124,32 @@ def check_annotations(cfg, splits: List[str], logger=None) -> int:
                 for message in messages[:20]:
                     warn(f'{path}: {message}')
                 if len(messages) > 20:
-                    warn(f'{path}: ... and {len(messages) - 20} more '
-                         f'annotation problems')
-                out = osp.join(cfg.get('work_dir') or '.',
-                               'repaired_annotations', osp.basename(path))
-                repaired[path] = out if repair_coco_polygons(path,
-                                                             out) else None
+                    warn(
+                        f'{path}: ... and {len(messages) - 20} more '
+                        f'annotation problems'
+                    )
+                out = osp.join(
+                    cfg.get('work_dir') or '.',
+                    'repaired_annotations',
+                    osp.basename(path),
+                )
+                repaired[path] = (
+                    out if repair_coco_polygons(path, out) else None
+                )
                 if repaired[path]:
-                    warn(f'{path}: polygons repaired in {out}, which this '
-                         f'run reads instead')
+                    warn(
+                        f'{path}: polygons repaired in {out}, which this '
+                        f'run reads instead'
+                    )
             if repaired[path]:
                 ds['ann_file'] = osp.abspath(repaired[path])
     for split in ('val', 'test'):
         evaluator = cfg.get(f'{split}_evaluator')
-        for metric in evaluator if isinstance(evaluator, list) else [
-                evaluator]:
+        for metric in (
+            evaluator if isinstance(evaluator, list) else [evaluator]
+        ):
             if isinstance(metric, dict) and repaired.get(
-                    metric.get('ann_file')):
-                metric['ann_file'] = osp.abspath(
-                    repaired[metric['ann_file']])
+                metric.get('ann_file')
+            ):
+                metric['ann_file'] = osp.abspath(repaired[metric['ann_file']])
     return total

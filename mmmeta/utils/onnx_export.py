@@ -4,6 +4,7 @@ Used by ``tools/deployment/pytorch2onnx.py``. onnx, onnxscript (torch's
 exporter) and onnxruntime are optional: ``pip install -e ".[deploy]"`` in
 the checkout; ``import mmmeta`` never needs them.
 """
+
 import contextlib
 import importlib
 import statistics
@@ -26,8 +27,9 @@ def _integer_upsample(self, x: torch.Tensor) -> torch.Tensor:
     output size kept as integer arithmetic on the input's size."""
     factor = int(self.scale_factor)
     size = [side * factor for side in x.shape[-2:]]
-    return torch.nn.functional.interpolate(x, size, None, self.mode,
-                                           self.align_corners)
+    return torch.nn.functional.interpolate(
+        x, size, None, self.mode, self.align_corners
+    )
 
 
 @contextlib.contextmanager
@@ -44,10 +46,13 @@ def export_friendly(model: nn.Module) -> Iterator[nn.Module]:
     patched = []
     for module in model.modules():
         factor = getattr(module, 'scale_factor', None)
-        if (type(module).__name__ == 'Upsample'
-                and type(module).__module__.startswith('mmseg')
-                and not module.size and isinstance(factor, float)
-                and factor.is_integer()):
+        if (
+            type(module).__name__ == 'Upsample'
+            and type(module).__module__.startswith('mmseg')
+            and not module.size
+            and isinstance(factor, float)
+            and factor.is_integer()
+        ):
             module.forward = types.MethodType(_integer_upsample, module)
             patched.append(module)
     try:
@@ -62,13 +67,17 @@ def require(module: str, purpose: str):
     try:
         return importlib.import_module(module)
     except ImportError as error:
-        package = {'onnxruntime': 'onnxruntime', 'onnx': 'onnx',
-                   'onnxscript': 'onnxscript'}.get(module, module)
+        package = {
+            'onnxruntime': 'onnxruntime',
+            'onnx': 'onnx',
+            'onnxscript': 'onnxscript',
+        }.get(module, module)
         raise ImportError(
             f'{purpose} needs the optional package {package!r}, which is '
             f'not installed: pip install {package}, or pip install -e '
             f'".[deploy]" in the mmmeta checkout (not "pip install mmmeta":'
-            f' that PyPI name is an unrelated project).') from error
+            f' that PyPI name is an unrelated project).'
+        ) from error
 
 
 class TensorOutputs(nn.Module):
@@ -81,8 +90,11 @@ class TensorOutputs(nn.Module):
         self.whole_model = whole_model
 
     def forward(self, inputs: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-        outs = (self.model(inputs, mode='tensor') if self.whole_model
-                else self.model(inputs))
+        outs = (
+            self.model(inputs, mode='tensor')
+            if self.whole_model
+            else self.model(inputs)
+        )
         return tuple(flatten(outs))
 
 
@@ -95,9 +107,14 @@ def flatten(outs) -> List[torch.Tensor]:
     return [t for out in outs for t in flatten(out)]
 
 
-def export(model: nn.Module, path: str, shape: Sequence[int],
-           whole_model: bool = False, dynamic: bool = False,
-           opset: int = 18) -> TensorOutputs:
+def export(
+    model: nn.Module,
+    path: str,
+    shape: Sequence[int],
+    whole_model: bool = False,
+    dynamic: bool = False,
+    opset: int = 18,
+) -> TensorOutputs:
     """Export ``model`` (already in its deploy form, eval mode) to ``path``.
 
     Args:
@@ -116,32 +133,46 @@ def export(model: nn.Module, path: str, shape: Sequence[int],
     require('onnxscript', 'ONNX export (torch.onnx.export, dynamo=True)')
     require('onnx', 'ONNX export')
     if opset < 17:
-        raise ValueError(f'opset {opset} is too old: LayerNormalization '
-                         f'needs opset 17 or newer')
+        raise ValueError(
+            f'opset {opset} is too old: LayerNormalization '
+            f'needs opset 17 or newer'
+        )
     height, width = shape
     if dynamic and (height % SIZE_MULTIPLE or width % SIZE_MULTIPLE):
         raise ValueError(
             f'a dynamic export traces with an example input whose sides are '
             f'multiples of {SIZE_MULTIPLE}, got {height}x{width}: use e.g. '
-            f'--shape {round_up(height)} {round_up(width)}')
+            f'--shape {round_up(height)} {round_up(width)}'
+        )
     wrapper = TensorOutputs(model, whole_model).eval()
     example = torch.randn(1, 3, height, width)
     dynamic_shapes = None
     if dynamic:
         side = torch.export.Dim
-        dynamic_shapes = {'inputs': {
-            2: SIZE_MULTIPLE * side('height_32', min=1, max=256),
-            3: SIZE_MULTIPLE * side('width_32', min=1, max=256)}}
+        dynamic_shapes = {
+            'inputs': {
+                2: SIZE_MULTIPLE * side('height_32', min=1, max=256),
+                3: SIZE_MULTIPLE * side('width_32', min=1, max=256),
+            }
+        }
     name = type(model).__name__
     try:
         with torch.no_grad(), export_friendly(model):
-            torch.onnx.export(wrapper, (example, ), path, dynamo=True,
-                              opset_version=opset, input_names=['inputs'],
-                              dynamic_shapes=dynamic_shapes,
-                              external_data=False, verbose=False)
+            torch.onnx.export(
+                wrapper,
+                (example,),
+                path,
+                dynamo=True,
+                opset_version=opset,
+                input_names=['inputs'],
+                dynamic_shapes=dynamic_shapes,
+                external_data=False,
+                verbose=False,
+            )
     except Exception as error:  # the exporter raises many kinds
-        hint = ('; try without --dynamic (a fixed input size)'
-                if dynamic else '')
+        hint = (
+            '; try without --dynamic (a fixed input size)' if dynamic else ''
+        )
         raise RuntimeError(
             f'{name} could not be exported to ONNX (opset {opset}): '
             f'{type(error).__name__}: {str(error).strip()[:2000]}{hint}'
@@ -155,8 +186,10 @@ def check_sizes(shape: Sequence[int], dynamic: bool) -> List[Tuple[int, int]]:
     height, width = shape
     sizes = [(height, width)]
     if dynamic:
-        sizes += [(height + SIZE_MULTIPLE, width + SIZE_MULTIPLE),
-                  (height + 2 * SIZE_MULTIPLE, width)]
+        sizes += [
+            (height + SIZE_MULTIPLE, width + SIZE_MULTIPLE),
+            (height + 2 * SIZE_MULTIPLE, width),
+        ]
     return sizes
 
 
@@ -186,8 +219,9 @@ def example_input(shape: Sequence[int], batch: int = 1) -> torch.Tensor:
     return torch.randn(batch, 3, *shape, generator=generator)
 
 
-def time_torch(function: nn.Module, shape: Sequence[int],
-               repeats: int = 5) -> float:
+def time_torch(
+    function: nn.Module, shape: Sequence[int], repeats: int = 5
+) -> float:
     """Median PyTorch time (ms) of ``function`` on one input. Take it
     before exporting: after torch.onnx.export the eager model of some
     families runs several times slower in the same process."""
@@ -196,8 +230,9 @@ def time_torch(function: nn.Module, shape: Sequence[int],
         return _median_ms(lambda: function(inputs), repeats)
 
 
-def compare(function: nn.Module, path: str, shape: Sequence[int],
-            repeats: int = 5) -> Dict[str, float]:
+def compare(
+    function: nn.Module, path: str, shape: Sequence[int], repeats: int = 5
+) -> Dict[str, float]:
     """Run the exported graph in onnxruntime and ``function`` in PyTorch on
     the same input.
 
@@ -213,17 +248,23 @@ def compare(function: nn.Module, path: str, shape: Sequence[int],
         expected = function(inputs)
         got = session.run(None, feed)
         if len(got) != len(expected):
-            raise RuntimeError(f'the ONNX graph returns {len(got)} outputs, '
-                               f'PyTorch {len(expected)}')
+            raise RuntimeError(
+                f'the ONNX graph returns {len(got)} outputs, '
+                f'PyTorch {len(expected)}'
+            )
         for index, (g, e) in enumerate(zip(got, expected)):
             if tuple(g.shape) != tuple(e.shape):
                 raise RuntimeError(
                     f'output {index} of the ONNX graph has shape '
                     f'{tuple(g.shape)} at input {shape[0]}x{shape[1]}, '
-                    f'PyTorch {tuple(e.shape)}')
+                    f'PyTorch {tuple(e.shape)}'
+                )
         error = max(
-            float((torch.from_numpy(g) - e).abs().max() /
-                  e.abs().max().clamp_min(1e-12))
-            for g, e in zip(got, expected))
+            float(
+                (torch.from_numpy(g) - e).abs().max()
+                / e.abs().max().clamp_min(1e-12)
+            )
+            for g, e in zip(got, expected)
+        )
     ort_ms = _median_ms(lambda: session.run(None, feed), repeats)
     return dict(max_rel_error=error, onnxruntime_ms=ort_ms)

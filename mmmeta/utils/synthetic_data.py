@@ -16,11 +16,13 @@ COCO layout (instances with polygon masks)::
     ROOT/train2017/*.jpg, ROOT/val2017/*.jpg
     ROOT/annotations/instances_{train,val}2017.json
 """
+
 import json
 import math
 import os
 import os.path as osp
-from typing import Dict, List, Sequence, Tuple
+from functools import partial
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -41,8 +43,9 @@ _LOOKS = [
 ]
 
 
-def _texture(color, kind: str, h: int, w: int,
-             rng: np.random.Generator) -> np.ndarray:
+def _texture(
+    color, kind: str, h: int, w: int, rng: np.random.Generator
+) -> np.ndarray:
     """An ``(h, w, 3)`` uint8 texture of one class."""
     yy, xx = np.mgrid[0:h, 0:w]
     base = np.array(color, np.float32)
@@ -58,31 +61,47 @@ def _texture(color, kind: str, h: int, w: int,
     else:
         pattern = rng.normal(0, 12, size=(h, w, 1))
     noise = rng.normal(0, 8, size=(h, w, 3))
-    return np.clip(base + jitter - 30 + pattern + noise, 0,
-                   255).astype(np.uint8)
+    return np.clip(base + jitter - 30 + pattern + noise, 0, 255).astype(
+        np.uint8
+    )
 
 
-def _polygon(cls: int, cx: float, cy: float, r: float,
-             rng: np.random.Generator) -> List[Tuple[float, float]]:
+def _polygon(
+    cls: int, cx: float, cy: float, r: float, rng: np.random.Generator
+) -> List[Tuple[float, float]]:
     """Outline of the shape of class ``cls`` (1-based foreground class)."""
     if cls % 4 == 1:  # rectangle
         ax, ay = r * rng.uniform(0.7, 1.3), r * rng.uniform(0.6, 1.2)
-        return [(cx - ax, cy - ay), (cx + ax, cy - ay), (cx + ax, cy + ay),
-                (cx - ax, cy + ay)]
+        return [
+            (cx - ax, cy - ay),
+            (cx + ax, cy - ay),
+            (cx + ax, cy + ay),
+            (cx - ax, cy + ay),
+        ]
     if cls % 4 == 2:  # ellipse
         ax, ay = r * rng.uniform(0.8, 1.2), r * rng.uniform(0.6, 1.0)
-        return [(cx + ax * math.cos(t), cy + ay * math.sin(t))
-                for t in np.linspace(0, 2 * math.pi, 24, endpoint=False)]
+        return [
+            (cx + ax * math.cos(t), cy + ay * math.sin(t))
+            for t in np.linspace(0, 2 * math.pi, 24, endpoint=False)
+        ]
     if cls % 4 == 3:  # triangle
         return [(cx, cy - r), (cx + r, cy + r * 0.8), (cx - r, cy + r * 0.8)]
-    return [(cx + r * math.cos(t) * (1.0 if i % 2 else 0.5),
-             cy + r * math.sin(t) * (1.0 if i % 2 else 0.5))
-            for i, t in enumerate(
-                np.linspace(0, 2 * math.pi, 10, endpoint=False))]  # star
+    return [
+        (
+            cx + r * math.cos(t) * (1.0 if i % 2 else 0.5),
+            cy + r * math.sin(t) * (1.0 if i % 2 else 0.5),
+        )
+        for i, t in enumerate(np.linspace(0, 2 * math.pi, 10, endpoint=False))
+    ]  # star
 
 
-def draw_scene(rng: np.random.Generator, height: int, width: int,
-               num_classes: int, max_objects: int = 4):
+def draw_scene(
+    rng: np.random.Generator,
+    height: int,
+    width: int,
+    num_classes: int,
+    max_objects: int = 4,
+):
     """Draw one image.
 
     Returns:
@@ -109,54 +128,54 @@ def draw_scene(rng: np.random.Generator, height: int, width: int,
     return image, label, objects
 
 
-def make_ade20k(root: str, num_train: int = 60, num_val: int = 12,
-                size: Tuple[int, int] = (160, 224), seed: int = 0) -> str:
-    """Write an ADE20K-layout dataset with ``len(ADE20K_CLASSES)`` classes.
+def _scenes(rng, count: int, size: Tuple[int, int], num_classes: int):
+    """``count`` numbered scenes (index, image, label, objects), each
+    within 16 pixels of ``size`` in both sides."""
+    for i in range(count):
+        h = int(size[0] + rng.integers(-16, 17))
+        w = int(size[1] + rng.integers(-16, 17))
+        yield (i, *draw_scene(rng, h, w, num_classes))
 
-    Labels: 0 = "other" (ignored with ``reduce_zero_label``, drawn as a
-    thin band around each image), k = ADE20K class k.
-    """
-    rng = np.random.default_rng(seed)
+
+def _write_ade20k(root: str, counts, size, rng) -> None:
+    """Labels: 0 = "other" (ignored with ``reduce_zero_label``, drawn as a
+    thin band around each image), k = ADE20K class k."""
     num_fg = len(ADE20K_CLASSES) - 1
-    for split, count, tag in (('training', num_train, 'train'),
-                              ('validation', num_val, 'val')):
+    splits = (('training', 'train'), ('validation', 'val'))
+    for (split, tag), count in zip(splits, counts):
         img_dir = osp.join(root, 'images', split)
         ann_dir = osp.join(root, 'annotations', split)
         os.makedirs(img_dir, exist_ok=True)
         os.makedirs(ann_dir, exist_ok=True)
-        for i in range(count):
-            h = int(size[0] + rng.integers(-16, 17))
-            w = int(size[1] + rng.integers(-16, 17))
-            image, label, _ = draw_scene(rng, h, w, num_fg)
+        for i, image, label, _ in _scenes(rng, count, size, num_fg):
             ade = label + 1  # background -> 'wall' (1), shapes -> 2..K
             ade[:2, :] = 0
             ade[-2:, :] = 0
             name = f'ADE_{tag}_{i + 1:08d}'
-            Image.fromarray(image).save(osp.join(img_dir, f'{name}.jpg'),
-                                        quality=95)
+            Image.fromarray(image).save(
+                osp.join(img_dir, f'{name}.jpg'), quality=95
+            )
             Image.fromarray(ade).save(osp.join(ann_dir, f'{name}.png'))
-    return root
 
 
-def make_coco(root: str, num_train: int = 40, num_val: int = 10,
-              size: Tuple[int, int] = (192, 256), seed: int = 0,
-              categories: Sequence = COCO_CATEGORIES) -> str:
-    """Write a COCO-layout instance dataset (boxes and polygon masks)."""
-    rng = np.random.default_rng(seed)
+def _write_coco(root: str, counts, size, rng) -> None:
+    """Instances with boxes and polygon masks, :data:`COCO_CATEGORIES`."""
+    categories = COCO_CATEGORIES
     os.makedirs(osp.join(root, 'annotations'), exist_ok=True)
-    for split, count in (('train2017', num_train), ('val2017', num_val)):
+    for split, count in zip(('train2017', 'val2017'), counts):
         os.makedirs(osp.join(root, split), exist_ok=True)
         images, annotations = [], []
-        for i in range(count):
-            h = int(size[0] + rng.integers(-16, 17))
-            w = int(size[1] + rng.integers(-16, 17))
-            image, _, objects = draw_scene(rng, h, w, len(categories))
+        scenes = _scenes(rng, count, size, len(categories))
+        for i, image, _, objects in scenes:
+            h, w = image.shape[:2]
             image_id = i + 1
             file_name = f'{image_id:012d}.jpg'
-            Image.fromarray(image).save(osp.join(root, split, file_name),
-                                        quality=95)
-            images.append(dict(id=image_id, file_name=file_name, height=h,
-                               width=w))
+            Image.fromarray(image).save(
+                osp.join(root, split, file_name), quality=95
+            )
+            images.append(
+                dict(id=image_id, file_name=file_name, height=h, width=w)
+            )
             for cls, poly in objects:
                 xs = [min(max(p[0], 0), w) for p in poly]
                 ys = [min(max(p[1], 0), h) for p in poly]
@@ -164,32 +183,42 @@ def make_coco(root: str, num_train: int = 40, num_val: int = 10,
                 bw, bh = max(xs) - x0, max(ys) - y0
                 flat = [round(v, 2) for xy in zip(xs, ys) for v in xy]
                 area = 0.5 * abs(
-                    sum(xs[j] * ys[j - 1] - xs[j - 1] * ys[j]
-                        for j in range(len(xs))))
+                    sum(
+                        xs[j] * ys[j - 1] - xs[j - 1] * ys[j]
+                        for j in range(len(xs))
+                    )
+                )
                 annotations.append(
-                    dict(id=len(annotations) + 1, image_id=image_id,
-                         category_id=categories[cls - 1][0],
-                         segmentation=[flat], area=round(area, 2),
-                         bbox=[round(v, 2) for v in (x0, y0, bw, bh)],
-                         iscrowd=0))
+                    dict(
+                        id=len(annotations) + 1,
+                        image_id=image_id,
+                        category_id=categories[cls - 1][0],
+                        segmentation=[flat],
+                        area=round(area, 2),
+                        bbox=[round(v, 2) for v in (x0, y0, bw, bh)],
+                        iscrowd=0,
+                    )
+                )
         data: Dict = dict(
-            images=images, annotations=annotations,
-            categories=[dict(id=c, name=n, supercategory='thing')
-                        for c, n in categories])
-        with open(osp.join(root, 'annotations',
-                           f'instances_{split}.json'), 'w') as f:
+            images=images,
+            annotations=annotations,
+            categories=[
+                dict(id=c, name=n, supercategory='thing')
+                for c, n in categories
+            ],
+        )
+        with open(
+            osp.join(root, 'annotations', f'instances_{split}.json'), 'w'
+        ) as f:
             json.dump(data, f)
-    return root
 
 
-def make_imagenet(root: str, num_train: int = 40, num_val: int = 10,
-                  size: Tuple[int, int] = (96, 96), seed: int = 0) -> str:
-    """Write an ImageNet-like folder dataset (``train/<class>/*.jpg``,
-    ``val/<class>/*.jpg``, mmpretrain's ``CustomDataset`` layout): one
-    shape per image on a textured background, the class is the shape's."""
-    rng = np.random.default_rng(seed)
+def _write_imagenet(root: str, counts, size, rng) -> None:
+    """Class folders (``train/<class>/*.jpg``, ``val/<class>/*.jpg``,
+    mmpretrain's ``CustomDataset`` layout): one shape per image on a
+    textured background, the class is the shape's."""
     classes = ADE20K_CLASSES[1:]
-    for split, count in (('train', num_train), ('val', num_val)):
+    for split, count in zip(('train', 'val'), counts):
         for i in range(count):
             cls = i % len(classes)
             height, width = size
@@ -199,12 +228,127 @@ def make_imagenet(root: str, num_train: int = 40, num_val: int = 10,
             cy = rng.uniform(r, height - r)
             mask_img = Image.new('L', (width, height), 0)
             ImageDraw.Draw(mask_img).polygon(
-                _polygon(cls + 1, cx, cy, r, rng), fill=1)
+                _polygon(cls + 1, cx, cy, r, rng), fill=1
+            )
             mask = np.asarray(mask_img, bool)
             look = _LOOKS[(cls + 1) % len(_LOOKS) or 1]
             image[mask] = _texture(*look, height, width, rng)[mask]
             folder = osp.join(root, split, classes[cls])
             os.makedirs(folder, exist_ok=True)
             Image.fromarray(image).save(
-                osp.join(folder, f'{split}_{i:05d}.jpg'), quality=95)
+                osp.join(folder, f'{split}_{i:05d}.jpg'), quality=95
+            )
+
+
+#: kind -> (writer, default (train, val) counts, default image size)
+_DATASETS = {
+    'ade20k': (_write_ade20k, (60, 12), (160, 224)),
+    'coco': (_write_coco, (40, 10), (192, 256)),
+    'imagenet': (_write_imagenet, (40, 10), (96, 96)),
+}
+
+
+def make_dataset(
+    kind: str,
+    root: str,
+    num_train: Optional[int] = None,
+    num_val: Optional[int] = None,
+    size: Optional[Tuple[int, int]] = None,
+    seed: int = 0,
+) -> str:
+    """Write a synthetic dataset and return its root.
+
+    Args:
+        kind (str): ``'ade20k'`` (:data:`ADE20K_CLASSES`), ``'coco'``
+            (:data:`COCO_CATEGORIES`) or ``'imagenet'`` (class folders).
+        root (str): Output folder (the config's ``data_root``).
+        num_train (int, optional): Training images (default per kind).
+        num_val (int, optional): Validation images (default per kind).
+        size (tuple[int, int], optional): Image (h, w); scenes vary by up
+            to 16 pixels around it. Defaults per kind.
+        seed (int): Random seed. Defaults to 0.
+    """
+    if kind not in _DATASETS:
+        raise ValueError(
+            f'unknown synthetic dataset {kind!r}; '
+            f'choose from {list(_DATASETS)}'
+        )
+    write, (train, val), default_size = _DATASETS[kind]
+    counts = (
+        train if num_train is None else num_train,
+        val if num_val is None else num_val,
+    )
+    write(root, counts, size or default_size, np.random.default_rng(seed))
     return root
+
+
+make_ade20k = partial(make_dataset, 'ade20k')
+make_coco = partial(make_dataset, 'coco')
+make_imagenet = partial(make_dataset, 'imagenet')
+
+
+def training_batch(
+    task: str,
+    batch_size: int,
+    size: Tuple[int, int],
+    num_classes: int,
+    seed: int = 0,
+) -> Dict:
+    """A batch of drawn scenes for a model's ``data_preprocessor`` and
+    ``train_step``, without files: ``inputs`` (uint8 ``(3, H, W)``) and
+    ``data_samples`` with their ground truth.
+
+    Args:
+        task (str): ``'seg'`` (``SegDataSample.gt_sem_seg``, 0 = the
+            background class), ``'det'`` (``DetDataSample.gt_instances``:
+            boxes and labels) or ``'det-mask'`` (also bitmap masks).
+        batch_size (int): Images.
+        size (tuple[int, int]): Image (h, w).
+        num_classes (int): Classes of the model's head; at most 8 of them
+            are drawn.
+        seed (int): Random seed. Defaults to 0.
+    """
+    import torch
+    from mmengine.structures import InstanceData, PixelData
+
+    if task not in ('seg', 'det', 'det-mask'):
+        raise ValueError(
+            f"task must be 'seg', 'det' or 'det-mask', not {task!r}"
+        )
+    rng = np.random.default_rng(seed)
+    h, w = size
+    drawn = min(num_classes - (task == 'seg'), 8)
+    inputs, samples = [], []
+    for _ in range(batch_size):
+        image, label, objects = draw_scene(rng, h, w, drawn)
+        inputs.append(torch.from_numpy(image).permute(2, 0, 1).contiguous())
+        meta = dict(img_shape=(h, w), ori_shape=(h, w), scale_factor=(1, 1))
+        if task == 'seg':
+            from mmseg.structures import SegDataSample
+
+            sample = SegDataSample(metainfo=meta)
+            label = torch.from_numpy(label.astype(np.int64))[None]
+            sample.gt_sem_seg = PixelData(data=label)
+        else:
+            from mmdet.structures import DetDataSample
+            from mmdet.structures.mask import BitmapMasks
+
+            sample = DetDataSample(metainfo=meta)
+            boxes, masks = [], []
+            for _, poly in objects:
+                xs = [min(max(p[0], 0), w) for p in poly]
+                ys = [min(max(p[1], 0), h) for p in poly]
+                boxes.append([min(xs), min(ys), max(xs), max(ys)])
+                mask = Image.new('L', (w, h), 0)
+                ImageDraw.Draw(mask).polygon(poly, fill=1)
+                masks.append(np.asarray(mask, np.uint8))
+            gt = InstanceData(
+                bboxes=torch.tensor(boxes, dtype=torch.float32).view(-1, 4),
+                labels=torch.tensor([cls - 1 for cls, _ in objects]),
+            )
+            if task == 'det-mask':
+                masks = np.stack(masks) if masks else np.zeros((0, h, w))
+                gt.masks = BitmapMasks(masks.astype(np.uint8), h, w)
+            sample.gt_instances = gt
+        samples.append(sample)
+    return dict(inputs=inputs, data_samples=samples)

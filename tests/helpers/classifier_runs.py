@@ -6,6 +6,7 @@
 
 Prints one JSON line per config.
 """
+
 import json
 import os.path as osp
 import sys
@@ -37,8 +38,10 @@ def build(path):
 
 def batch():
     from mmpretrain.structures import DataSample
-    inputs = [torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
-              for _ in range(2)]
+
+    inputs = [
+        torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8) for _ in range(2)
+    ]
     samples = [DataSample().set_gt_label(label) for label in (3, 7)]
     return dict(inputs=inputs, data_samples=samples)
 
@@ -51,16 +54,21 @@ def steps(path):
     trained = [p for p in model.backbone.parameters() if p.requires_grad]
     before = [p.detach().clone() for p in trained]
     log = model.train_step(data, wrapper)
-    moved = sum(not torch.equal(b, p.detach())
-                for b, p in zip(before, trained))
+    moved = sum(
+        not torch.equal(b, p.detach()) for b, p in zip(before, trained)
+    )
     model.eval()
     with torch.no_grad():
         predictions = model.val_step(data)
     evaluator.process(data_samples=predictions, data_batch=data)
     metrics = evaluator.evaluate(2)
-    return dict(loss=float(log['loss']), moved=moved, trained=len(trained),
-                type=type(model).__name__,
-                metrics={k: float(v) for k, v in metrics.items()})
+    return dict(
+        loss=float(log['loss']),
+        moved=moved,
+        trained=len(trained),
+        type=type(model).__name__,
+        metrics={k: float(v) for k, v in metrics.items()},
+    )
 
 
 def official_head(fixture, state, model):
@@ -69,8 +77,10 @@ def official_head(fixture, state, model):
     if fixture['family'] == 'poolformer':
         # fixture output = GroupNorm(1) with weight 1 / bias 0; the final
         # norm is that GroupNorm with the trained affine, before pooling.
-        x = last * w['norm.weight'][:, None, None] + \
-            w['norm.bias'][:, None, None]
+        x = (
+            last * w['norm.weight'][:, None, None]
+            + w['norm.bias'][:, None, None]
+        )
         return F.linear(x.mean((2, 3)), w['head.weight'], w['head.bias'])
     if fixture['family'] == 'transnext':  # outputs are already normed
         return F.linear(last.mean((2, 3)), w['head.weight'], w['head.bias'])
@@ -78,22 +88,45 @@ def official_head(fixture, state, model):
         # the fixture's outputs carry the dense output norms; the verified
         # backbone without them gives the raw last stage
         from mmmeta.models import FFNet
-        bare = FFNet(fixture['arch'], out_norm_cfg=None,
-                     out_indices=(3, )).eval()
-        bare.load_state_dict(bare.convert_checkpoint(
-            fixture_state_dict(fixture['keys'])), strict=False)
+
+        bare = FFNet(
+            fixture['arch'], out_norm_cfg=None, out_indices=(3,)
+        ).eval()
+        bare.load_state_dict(
+            bare.convert_checkpoint(fixture_state_dict(fixture['keys'])),
+            strict=False,
+        )
         with torch.no_grad():
-            raw = bare(fixture_input(fixture['batch'],
-                                     *fixture['input_hw']))[0]
-        x = F.batch_norm(raw, w['norm.running_mean'], w['norm.running_var'],
-                         w['norm.weight'], w['norm.bias'], False, 0., 1e-5)
+            raw = bare(fixture_input(fixture['batch'], *fixture['input_hw']))[
+                0
+            ]
+        x = F.batch_norm(
+            raw,
+            w['norm.running_mean'],
+            w['norm.running_var'],
+            w['norm.weight'],
+            w['norm.bias'],
+            False,
+            0.0,
+            1e-5,
+        )
         return F.linear(x.mean((2, 3)), w['head.weight'], w['head.bias'])
-    x = F.layer_norm(last.mean((2, 3)), (last.shape[1], ), w['norm.weight'],
-                     w['norm.bias'], eps=1e-6)
+    x = F.layer_norm(
+        last.mean((2, 3)),
+        (last.shape[1],),
+        w['norm.weight'],
+        w['norm.bias'],
+        eps=1e-6,
+    )
     if 'head.fc1.weight' in w:
-        x = F.relu(F.linear(x, w['head.fc1.weight'], w['head.fc1.bias']))**2
-        x = F.layer_norm(x, (x.shape[1], ), w['head.norm.weight'],
-                         w['head.norm.bias'], eps=1e-5)
+        x = F.relu(F.linear(x, w['head.fc1.weight'], w['head.fc1.bias'])) ** 2
+        x = F.layer_norm(
+            x,
+            (x.shape[1],),
+            w['head.norm.weight'],
+            w['head.norm.bias'],
+            eps=1e-5,
+        )
         return F.linear(x, w['head.fc2.weight'], w['head.fc2.bias'])
     return F.linear(x, w['head.weight'], w['head.bias'])
 
@@ -106,29 +139,50 @@ def official(spec):
     fixture = load_fixture(name)
     # the FFNet fixture is the dense backbone: its output norms norm0..3 are
     # no part of the ImageNet file
-    state = {k: v for k, v in fixture_state_dict(fixture['keys']).items()
-             if not (fixture['family'] == 'ffnet' and k[:4] == 'norm')}
+    state = {
+        k: v
+        for k, v in fixture_state_dict(fixture['keys']).items()
+        if not (fixture['family'] == 'ffnet' and k[:4] == 'norm')
+    }
     dim = model.backbone.dims[3]
     extra = dict(
-        poolformer={'norm.weight': (dim, ), 'norm.bias': (dim, ),
-                    'head.weight': (1000, dim), 'head.bias': (1000, )},
-        transnext={'head.weight': (1000, dim), 'head.bias': (1000, )},
-        ffnet={'norm.weight': (dim, ), 'norm.bias': (dim, ),
-               'norm.running_mean': (dim, ), 'norm.running_var': (dim, ),
-               'norm.num_batches_tracked': (), 'head.weight': (1000, dim),
-               'head.bias': (1000, )})
+        poolformer={
+            'norm.weight': (dim,),
+            'norm.bias': (dim,),
+            'head.weight': (1000, dim),
+            'head.bias': (1000,),
+        },
+        transnext={'head.weight': (1000, dim), 'head.bias': (1000,)},
+        ffnet={
+            'norm.weight': (dim,),
+            'norm.bias': (dim,),
+            'norm.running_mean': (dim,),
+            'norm.running_var': (dim,),
+            'norm.num_batches_tracked': (),
+            'head.weight': (1000, dim),
+            'head.bias': (1000,),
+        },
+    )
     if fixture['family'] in extra:  # the fixture has backbone keys only
         from fixture_utils import fixture_tensor
-        state.update({k: fixture_tensor(k, s)
-                      for k, s in extra[fixture['family']].items()})
+
+        state.update(
+            {
+                k: fixture_tensor(k, s)
+                for k, s in extra[fixture['family']].items()
+            }
+        )
     model.load_state_dict(dict(state), strict=True)
     model.eval()
     with torch.no_grad():
-        logits = model(fixture_input(fixture['batch'], *fixture['input_hw']),
-                       mode='tensor')
+        logits = model(
+            fixture_input(fixture['batch'], *fixture['input_hw']),
+            mode='tensor',
+        )
     expected = official_head(fixture, state, model)
-    return dict(shape=list(logits.shape),
-                error=max_relative_error(logits, expected))
+    return dict(
+        shape=list(logits.shape), error=max_relative_error(logits, expected)
+    )
 
 
 if __name__ == '__main__':

@@ -1,5 +1,6 @@
 """Test-only hooks that inject faults into a training run (imported by the
 fault-tolerance tests through ``custom_imports``)."""
+
 import os
 
 import torch

@@ -14,8 +14,12 @@ Variants (``--variants``, the first is the base of the ratios):
 * ``reference``: ``impl='reference'``, the official implementation's ops;
 * ``official``: the official code itself, from a file given with
   ``--official-code`` (e.g. TransNeXt's ``transnext_native.py``, fetched by
-  you; nothing of it is part of mmmeta), built with ``--official-model``;
-  every variant then starts from its weights (converted to mmmeta names);
+  you; nothing of it is part of mmmeta), built with ``--official-model``,
+  or a peer package's model: ``--official-code timm --official-model
+  poolformer_s12`` (its ``forward_intermediates``: stage outputs without
+  output norms, so give ours ``--options out_norm_cfg=None``),
+  ``--official-code mmpretrain --official-model PoolFormer``; every
+  variant then starts from its weights (converted to mmmeta names);
 * ``fast``: the model as built (mmmeta's default path; in training the lean
   blocks, ``mmmeta.models.layers.lean``);
 * ``autograd``: the model as built with ``lean=False`` (training only);
@@ -44,6 +48,7 @@ vector ISA and whether it has native bfloat16 arithmetic: without it,
 bfloat16 is emulated and slower than float32, so ``--dtype bf16`` is only
 for GPUs and bf16-capable CPUs.
 """
+
 import argparse
 import json
 import os
@@ -61,13 +66,12 @@ VARIANTS = {  # name: the modes it exists in
     'reference': (INFERENCE, TRAINING),
     'official': (INFERENCE, TRAINING),
     'fast': (INFERENCE, TRAINING),
-    'autograd': (TRAINING, ),
-    'deploy': (INFERENCE, ),
-    'compiled': (INFERENCE, ),
+    'autograd': (TRAINING,),
+    'deploy': (INFERENCE,),
+    'compiled': (INFERENCE,),
     'compile': (INFERENCE, TRAINING),
     'cp': (INFERENCE, TRAINING),
 }
-
 
 
 def _processor_name() -> str:
@@ -86,11 +90,16 @@ def cpu_capability() -> Dict[str, object]:
     try:
         bf16 = bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
     except (AttributeError, RuntimeError):
-        bf16 = bool(getattr(torch.cpu, '_is_avx512_bf16_supported',
-                            lambda: False)())
-    return dict(processor=_processor_name(),
-                capability=torch.backends.cpu.get_cpu_capability(),
-                native_bf16=bf16, threads=torch.get_num_threads())
+        bf16 = bool(
+            getattr(torch.cpu, '_is_avx512_bf16_supported', lambda: False)()
+        )
+    return dict(
+        processor=_processor_name(),
+        capability=torch.backends.cpu.get_cpu_capability(),
+        native_bf16=bf16,
+        threads=torch.get_num_threads(),
+    )
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
@@ -98,66 +107,124 @@ def parse_args(argv=None) -> argparse.Namespace:
     what.add_argument('--backbone', help='mmmeta backbone, e.g. PoolFormer')
     what.add_argument('--config', help='a model config (detector/segmentor)')
     parser.add_argument('--arch', default=None, help='arch of --backbone')
-    parser.add_argument('--shape', type=int, nargs=2, default=[512, 512],
-                        metavar=('H', 'W'), help='input size (512 512)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[512, 512],
+        metavar=('H', 'W'),
+        help='input size (512 512)',
+    )
     parser.add_argument('--batch', type=int, default=1)
-    parser.add_argument('--dtype', default='fp32',
-                        choices=['fp32', 'bf16', 'autocast-bf16'],
-                        help='precision of the fast path: fp32, bf16 '
-                        '(model.to(bfloat16) and a bfloat16 input) or '
-                        'autocast-bf16 (torch.autocast)')
-    parser.add_argument('--options', nargs='+', default=[],
-                        metavar='KEY=VALUE',
-                        help='extra backbone arguments, Python literals, '
-                        'e.g. img_size=800 is_extrapolation=True')
-    parser.add_argument('--variants', nargs='+', choices=list(VARIANTS),
-                        default=None, help='what to time, the first is the '
-                        'base of the ratios (default: reference fast deploy '
-                        'compiled; reference autograd fast with --train)')
-    parser.add_argument('--official-code', metavar='FILE',
-                        help='a Python file of the official implementation '
-                        '(for the official variant)')
-    parser.add_argument('--official-model', metavar='NAME',
-                        help='the model class or function in that file, '
-                        'called with --official-options')
-    parser.add_argument('--official-options', nargs='+', default=[],
-                        metavar='KEY=VALUE', help='its arguments, Python '
-                        'literals')
-    parser.add_argument('--train', action='store_true',
-                        help='time a training step (forward + backward)')
-    parser.add_argument('--device', default='cuda' if
-                        torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--dtype',
+        default='fp32',
+        choices=['fp32', 'bf16', 'autocast-bf16', 'autocast-fp16'],
+        help='precision of every variant but reference: fp32, bf16 '
+        '(model.to(bfloat16) and a bfloat16 input) or '
+        'autocast-bf16 / autocast-fp16 (torch.autocast, as AMP)',
+    )
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='channels-last input and weights (every variant)',
+    )
+    parser.add_argument(
+        '--options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='extra backbone arguments, Python literals, '
+        'e.g. img_size=800 is_extrapolation=True',
+    )
+    parser.add_argument(
+        '--variants',
+        nargs='+',
+        choices=list(VARIANTS),
+        default=None,
+        help='what to time, the first is the '
+        'base of the ratios (default: reference fast deploy '
+        'compiled; reference autograd fast with --train)',
+    )
+    parser.add_argument(
+        '--official-code',
+        metavar='FILE',
+        help='a Python file of the official implementation '
+        '(for the official variant), or "timm" (timm.create_model, '
+        'its forward_intermediates) or "mmpretrain" (its MODELS '
+        'registry)',
+    )
+    parser.add_argument(
+        '--official-model',
+        metavar='NAME',
+        help='the model class or function in that file (the timm '
+        'model name, the mmpretrain type), called with '
+        '--official-options',
+    )
+    parser.add_argument(
+        '--official-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='its arguments, Python literals',
+    )
+    parser.add_argument(
+        '--train',
+        action='store_true',
+        help='time a training step (forward + backward)',
+    )
+    parser.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu'
+    )
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--repeats', type=int, default=10)
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch CPU threads (default: torch default)')
-    parser.add_argument('--profile', action='store_true',
-                        help='after timing, print where each variant spends '
-                        'its time (torch.profiler, per op, 3 calls)')
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the peak-memory measurement (a fresh '
-                        'process per variant)')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch CPU threads (default: torch default)',
+    )
+    parser.add_argument(
+        '--profile',
+        action='store_true',
+        help='after timing, print where each variant spends '
+        'its time (torch.profiler, per op, 3 calls)',
+    )
+    parser.add_argument(
+        '--no-memory',
+        action='store_true',
+        help='skip the peak-memory measurement (a fresh process per variant)',
+    )
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--_variant', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.variants is None:
-        args.variants = (['reference', 'autograd', 'fast'] if args.train
-                         else ['reference', 'fast', 'deploy', 'compiled'])
+        args.variants = (
+            ['reference', 'autograd', 'fast']
+            if args.train
+            else ['reference', 'fast', 'deploy', 'compiled']
+        )
     mode = TRAINING if args.train else INFERENCE
     for name in args.variants:
         if mode not in VARIANTS[name]:
-            parser.error(f'the {name!r} variant is for '
-                         f'{VARIANTS[name][0]} only; drop it or '
-                         f'{"--train" if args.train else "add --train"}')
-    if ('official' in args.variants) != bool(args.official_code and
-                                             args.official_model):
-        parser.error('the official variant needs --official-code and '
-                     '--official-model, and they are only for it')
+            parser.error(
+                f'the {name!r} variant is for '
+                f'{VARIANTS[name][0]} only; drop it or '
+                f'{"--train" if args.train else "add --train"}'
+            )
+    if ('official' in args.variants) != bool(
+        args.official_code and args.official_model
+    ):
+        parser.error(
+            'the official variant needs --official-code and '
+            '--official-model, and they are only for it'
+        )
     return args
 
 
 def _stub_module(name: str, **attributes) -> None:
     import types
+
     module = types.ModuleType(name)
     module.__dict__.update(attributes)
     sys.modules[name] = module
@@ -183,32 +250,14 @@ def build_official(args) -> torch.nn.Module:
     missing."""
     if _OFFICIAL_MODEL:
         return _OFFICIAL_MODEL[0]
-    import importlib.util
-
-    from mmmeta.models.layers import DropPath
     from mmmeta.utils.cli import parse_options
-    try:
-        import timm.models.layers  # noqa: F401
-    except ImportError:
-        from torch.nn.init import trunc_normal_
 
-        from mmmeta.models.layers import to_pair
-        for name in ('timm', 'timm.models'):
-            _stub_module(name)
-        _stub_module('timm.models.layers', DropPath=DropPath,
-                     to_2tuple=to_pair, trunc_normal_=trunc_normal_)
-    try:
-        import mmdet.registry  # noqa: F401
-    except ImportError:
-        _stub_module('mmdet')
-        _stub_module('mmdet.registry', MODELS=_Registry())
-    spec = importlib.util.spec_from_file_location('official_model',
-                                                  args.official_code)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    options = parse_options(args.official_options)
     torch.manual_seed(0)
-    model = getattr(module, args.official_model)(
-        **parse_options(args.official_options))
+    if args.official_code in PACKAGE_PEERS:
+        model = PACKAGE_PEERS[args.official_code](args.official_model, options)
+    else:
+        model = _official_file_model(args, options)
     for part in model.modules():
         if hasattr(part, 'drop_prob'):
             part.drop_prob = 0.0
@@ -216,39 +265,126 @@ def build_official(args) -> torch.nn.Module:
     return model
 
 
+class _Intermediates(torch.nn.Module):
+    """A timm model whose forward returns its stage outputs
+    (``forward_intermediates``), with the model's own parameter names."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x):
+        return self.model.forward_intermediates(x, intermediates_only=True)
+
+    def state_dict(self, *args, **kwargs):
+        return self.model.state_dict(*args, **kwargs)
+
+
+def _timm_model(name: str, options: dict) -> torch.nn.Module:
+    import timm
+
+    return _Intermediates(timm.create_model(name, pretrained=False, **options))
+
+
+def _mmpretrain_model(name: str, options: dict) -> torch.nn.Module:
+    from mmpretrain.registry import MODELS
+
+    return MODELS.build(dict(type=name, **options))
+
+
+#: --official-code values that name a package instead of a file
+PACKAGE_PEERS = {'timm': _timm_model, 'mmpretrain': _mmpretrain_model}
+
+
+def _official_file_model(args, options: dict) -> torch.nn.Module:
+    """The model ``--official-model`` of the file ``--official-code``."""
+    import importlib.util
+
+    from mmmeta.models.layers import DropPath
+
+    try:
+        import timm.models.layers  # noqa: F401
+    except ImportError:
+        from torch.nn.init import trunc_normal_
+
+        from mmmeta.models.layers import to_pair
+
+        for name in ('timm', 'timm.models'):
+            _stub_module(name)
+        _stub_module(
+            'timm.models.layers',
+            DropPath=DropPath,
+            to_2tuple=to_pair,
+            trunc_normal_=trunc_normal_,
+        )
+    try:
+        import mmdet.registry  # noqa: F401
+    except ImportError:
+        _stub_module('mmdet')
+        _stub_module('mmdet.registry', MODELS=_Registry())
+    spec = importlib.util.spec_from_file_location(
+        'official_model', args.official_code
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, args.official_model)(**options)
+
+
 def build(args, variant: str) -> torch.nn.Module:
     """The model of ``variant`` on the device, in train or eval mode."""
     import mmmeta  # registers the backbones
     from mmmeta.registry import build_module
+
     with_cp = variant == 'cp'
     official = build_official(args) if args.official_code else None
     if variant == 'official':
-        return official.to(args.device).train(args.train)
+        return _placed(args, official).train(args.train)
     torch.manual_seed(0)  # the same weights in every variant
     impl = dict(impl='reference') if variant == 'reference' else {}
     if variant == 'autograd':
         impl['lean'] = False
     if args.backbone:
         from mmmeta.utils.cli import parse_options
+
         options = parse_options(args.options)
-        model = build_module(dict(type=args.backbone, arch=args.arch,
-                                  with_cp=with_cp, **impl, **options))
+        model = build_module(
+            dict(
+                type=args.backbone,
+                arch=args.arch,
+                with_cp=with_cp,
+                **impl,
+                **options,
+            )
+        )
     else:
         from mmmeta.utils.cli import build_model_from_config
-        model = build_model_from_config(args.config, with_cp=with_cp,
-                                        **impl)
+
+        model = build_model_from_config(args.config, with_cp=with_cp, **impl)
     if official is not None:
-        model.load_state_dict(model.convert_checkpoint(
-            official.state_dict()), strict=False)
-    model = model.to(args.device).train(args.train)
+        model.load_state_dict(
+            model.convert_checkpoint(official.state_dict()), strict=False
+        )
+    model = _placed(args, model).train(args.train)
     if variant != 'reference' and args.dtype == 'bf16':
         model = model.to(torch.bfloat16)
     if variant in ('deploy', 'compiled'):
         model = mmmeta.optimize_for_inference(
-            model, compile=variant == 'compiled')
+            model, compile=variant == 'compiled'
+        )
     elif variant == 'compile':
         model = torch.compile(model)
     return model
+
+
+def _placed(args, model: torch.nn.Module) -> torch.nn.Module:
+    """``model`` on the device, channels-last with ``--channels-last``."""
+    model = model.to(args.device)
+    if args.channels_last:
+        model = model.to(memory_format=torch.channels_last)
+    return model
+
+
+AUTOCAST = {'autocast-bf16': torch.bfloat16, 'autocast-fp16': torch.float16}
 
 
 def _flatten(outs):
@@ -271,13 +407,17 @@ def make_input(args) -> torch.Tensor:
     return x.requires_grad_(args.train)
 
 
-def make_step(args, variant: str, model,
-              x: torch.Tensor) -> Callable[[], List[torch.Tensor]]:
+def make_step(
+    args, variant: str, model, x: torch.Tensor
+) -> Callable[[], List[torch.Tensor]]:
     """One timed call (inference, or forward + backward); it returns the
     model's outputs."""
     dtype = torch.bfloat16 if _uses_bf16(args, variant) else torch.float32
-    x = x.detach().to(args.device, dtype).requires_grad_(args.train)
-    autocast = variant != 'reference' and args.dtype == 'autocast-bf16'
+    x = x.detach().to(args.device, dtype)
+    if args.channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    x.requires_grad_(args.train)
+    autocast = AUTOCAST.get(args.dtype) if variant != 'reference' else None
     device_type = 'cuda' if args.device.startswith('cuda') else 'cpu'
 
     def features():
@@ -285,7 +425,9 @@ def make_step(args, variant: str, model,
         return list(_flatten(outs))
 
     def run():
-        with torch.autocast(device_type, torch.bfloat16, enabled=autocast):
+        with torch.autocast(
+            device_type, autocast or torch.bfloat16, enabled=bool(autocast)
+        ):
             if args.train:
                 # a training step's work: forward and a backward through
                 # every output (the loss itself is negligible; squares, so
@@ -322,23 +464,32 @@ def max_gradient_error(grads, base) -> float:
     compared at that floor)."""
     common = [name for name in grads if name in base]
     floor = 1e-6 * max(base[n].abs().max().item() for n in common)
-    return max(((grads[n].float() - base[n].float()).abs().max() /
-                base[n].float().abs().max().clamp_min(floor)).item()
-               for n in common)
+    return max(
+        (
+            (grads[n].float() - base[n].float()).abs().max()
+            / base[n].float().abs().max().clamp_min(floor)
+        ).item()
+        for n in common
+    )
 
 
 def saved_mib(step) -> float:
     """MiB autograd saves for backward during one call of ``step``: each
     storage once, parameters not counted."""
     from mmmeta.models.layers.lean import saved_bytes
+
     return saved_bytes(step, list(step.model.parameters())) / 2**20
 
 
 def max_relative_error(outs, base) -> float:
     """Largest ``|a - b| / max|b|`` over matching outputs."""
-    errors = [((o.detach().float() - b.detach().float()).abs().max() /
-               b.detach().float().abs().max().clamp_min(1e-12)).item()
-              for o, b in zip(outs, base)]
+    errors = [
+        (
+            (o.detach().float() - b.detach().float()).abs().max()
+            / b.detach().float().abs().max().clamp_min(1e-12)
+        ).item()
+        for o, b in zip(outs, base)
+    ]
     return max(errors, default=0.0)
 
 
@@ -355,10 +506,13 @@ def peak_memory_mb(args, variant: str) -> float:
     argv = list(args.argv)
     if '--json' in argv:
         i = argv.index('--json')
-        del argv[i:i + 2]
-    out = subprocess.run([sys.executable, __file__, *argv, '--_variant',
-                          variant], capture_output=True, text=True,
-                         check=True).stdout
+        del argv[i : i + 2]
+    out = subprocess.run(
+        [sys.executable, __file__, *argv, '--_variant', variant],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     return float(out.strip().splitlines()[-1])
 
 
@@ -386,6 +540,7 @@ def _measure_rss_in_child(args) -> None:
 def print_profile(name: str, step: Callable, calls: int = 3) -> None:
     """Self time per op kind of ``calls`` steps, per call."""
     from torch.profiler import ProfilerActivity, profile
+
     with profile(activities=[ProfilerActivity.CPU]) as prof:
         for _ in range(calls):
             step()
@@ -394,20 +549,29 @@ def print_profile(name: str, step: Callable, calls: int = 3) -> None:
     print(f'{name}: {total:.1f} ms of op self time per call')
     for event in events[:12]:
         ms = event.self_cpu_time_total / calls / 1000
-        print(f'  {event.key[:48]:<48} {ms:7.1f} ms  '
-              f'{event.count // calls:4d} calls')
+        print(
+            f'  {event.key[:48]:<48} {ms:7.1f} ms  '
+            f'{event.count // calls:4d} calls'
+        )
 
 
 def print_capability(args) -> None:
     """The CPU's vector ISA and bfloat16 support (or the GPU's name)."""
     cpu = cpu_capability()
-    print(f"CPU: {cpu['processor']}, torch capability {cpu['capability']}, "
-          f"native bfloat16 {'yes' if cpu['native_bf16'] else 'no'}, "
-          f"{cpu['threads']} threads")
-    if (args.device == 'cpu' and args.dtype != 'fp32'
-            and not cpu['native_bf16']):
-        print('  note: this CPU has no native bfloat16 arithmetic; bfloat16 '
-              'is emulated and slower than float32 here')
+    print(
+        f'CPU: {cpu["processor"]}, torch capability {cpu["capability"]}, '
+        f'native bfloat16 {"yes" if cpu["native_bf16"] else "no"}, '
+        f'{cpu["threads"]} threads'
+    )
+    if (
+        args.device == 'cpu'
+        and args.dtype != 'fp32'
+        and not cpu['native_bf16']
+    ):
+        print(
+            '  note: this CPU has no native bfloat16 arithmetic; bfloat16 '
+            'is emulated and slower than float32 here'
+        )
 
 
 def main(argv=None) -> Dict:
@@ -434,8 +598,9 @@ def main(argv=None) -> Dict:
         if name == names[0]:
             base_outputs = outputs
             if args.train:
-                base_grads = {k: g.clone() for k, g in
-                              gradients(steps[name]).items()}
+                base_grads = {
+                    k: g.clone() for k, g in gradients(steps[name]).items()
+                }
         errors[name] = max_relative_error(outputs, base_outputs)
         if args.train:
             grads = gradients(steps[name])
@@ -451,15 +616,20 @@ def main(argv=None) -> Dict:
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)
-    device = (torch.cuda.get_device_name() if args.device.startswith('cuda')
-              else f'CPU, {torch.get_num_threads()} threads')
+    device = (
+        torch.cuda.get_device_name()
+        if args.device.startswith('cuda')
+        else f'CPU, {torch.get_num_threads()} threads'
+    )
     what = args.config or f'{args.backbone}-{args.arch}'
     mode = 'training step' if args.train else 'inference'
     dtype = '' if args.dtype == 'fp32' else f', {args.dtype} (not reference)'
-    print(f'{what}, {mode}, batch {args.batch}, {args.shape[0]}x'
-          f'{args.shape[1]}{dtype}, {device}, torch {torch.__version__}, '
-          f'{args.repeats} interleaved runs after {args.warmup} warm-up, '
-          f'ratios of the {"fastest" if args.train else "median"} run')
+    print(
+        f'{what}, {mode}, batch {args.batch}, {args.shape[0]}x'
+        f'{args.shape[1]}{dtype}, {device}, torch {torch.__version__}, '
+        f'{args.repeats} interleaved runs after {args.warmup} warm-up, '
+        f'ratios of the {"fastest" if args.train else "median"} run'
+    )
     results = {}
     base = base_saved = None
     for name in names:
@@ -470,35 +640,49 @@ def main(argv=None) -> Dict:
         # disturbed by other work), inference by the median
         timed = fastest if args.train else median
         base = base or timed
-        results[name] = dict(ms=median, min_ms=fastest,
-                             images_per_s=args.batch * 1000 / median,
-                             peak_mb=memory, speedup=base / timed,
-                             max_rel_error=errors[name],
-                             build_s=build_s[name])
+        results[name] = dict(
+            ms=median,
+            min_ms=fastest,
+            images_per_s=args.batch * 1000 / median,
+            peak_mb=memory,
+            speedup=base / timed,
+            max_rel_error=errors[name],
+            build_s=build_s[name],
+        )
         peak = '' if memory is None else f'peak {memory:7.0f} MB  '
         saved = ''
         if args.train:
             mib = saved_mib(steps[name])
             base_saved = base_saved or mib
-            results[name].update(saved_mib=mib,
-                                 max_grad_rel_error=grad_errors[name])
-            saved = (f'saved {mib:7.0f} MiB (x{mib / base_saved:.2f})  '
-                     f'grad diff {grad_errors[name]:.1e}  ')
-        print(f'  {name:>10}: {median:8.1f} ms (min {fastest:.1f})  '
-              f'{args.batch * 1000 / median:7.2f} img/s  {peak}{saved}'
-              f'x{base / timed:.2f}  max rel. diff {errors[name]:.1e}  '
-              f'(built + first call {build_s[name]:.1f} s)')
+            results[name].update(
+                saved_mib=mib, max_grad_rel_error=grad_errors[name]
+            )
+            saved = (
+                f'saved {mib:7.0f} MiB (x{mib / base_saved:.2f})  '
+                f'grad diff {grad_errors[name]:.1e}  '
+            )
+        print(
+            f'  {name:>10}: {median:8.1f} ms (min {fastest:.1f})  '
+            f'{args.batch * 1000 / median:7.2f} img/s  {peak}{saved}'
+            f'x{base / timed:.2f}  max rel. diff {errors[name]:.1e}  '
+            f'(built + first call {build_s[name]:.1f} s)'
+        )
     if args.profile:
         for name, step in steps.items():
             print_profile(name, step)
     if args.json:
         with open(args.json, 'w') as f:
-            json.dump(dict(argv=argv, device=device,
-                           results=results), f, indent=1)
+            json.dump(
+                dict(argv=argv, device=device, results=results), f, indent=1
+            )
     return results
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))))
+    sys.path.insert(
+        0,
+        os.path.dirname(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        ),
+    )
     main()

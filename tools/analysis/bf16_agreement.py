@@ -10,6 +10,7 @@ the backbone (official op sequence) with the fast path under
 ``torch.autocast('cpu', torch.bfloat16)`` and with ``model.to(torch.bfloat16)``
 and a bfloat16 input.
 """
+
 import argparse
 import glob
 import os.path as osp
@@ -44,6 +45,7 @@ def main(argv=None) -> dict:
     from mmengine.runner import load_checkpoint
 
     from mmmeta.utils.cli import build_model_from_config
+
     model = build_model_from_config(args.config).eval()
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     x = load_images(args.images, args.size, args.limit)
@@ -53,15 +55,19 @@ def main(argv=None) -> dict:
         model.backbone.impl = 'fast'
         with torch.autocast('cpu', torch.bfloat16):
             autocast = model(x, mode='tensor').argmax(1)
-        half = model.to(torch.bfloat16)(x.to(torch.bfloat16),
-                                        mode='tensor').argmax(1)
+        half = model.to(torch.bfloat16)(
+            x.to(torch.bfloat16), mode='tensor'
+        ).argmax(1)
     result = dict(
         pixels=reference.numel(),
         autocast=(autocast == reference).float().mean().item(),
-        bfloat16=(half == reference).float().mean().item())
-    print(f'{result["pixels"]} pixels: argmax agreement with the float32 '
-          f'reference: autocast-bf16 {result["autocast"]:.4%}, '
-          f'bfloat16 model {result["bfloat16"]:.4%}')
+        bfloat16=(half == reference).float().mean().item(),
+    )
+    print(
+        f'{result["pixels"]} pixels: argmax agreement with the float32 '
+        f'reference: autocast-bf16 {result["autocast"]:.4%}, '
+        f'bfloat16 model {result["bfloat16"]:.4%}'
+    )
     return result
 
 

@@ -33,6 +33,7 @@ checkpoint's or the config's dataset does.
 ``--features`` draws, for every backbone stage, the mean activation and the
 first three principal components (as RGB) in a grid.
 """
+
 import argparse
 import os
 import os.path as osp
@@ -47,25 +48,45 @@ import torch.nn.functional as F
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='a classifier or segmentor config')
-    parser.add_argument('checkpoint', help="the model's weights ('none': "
-                        'random weights, to try the tool)')
+    parser.add_argument(
+        'checkpoint',
+        help="the model's weights ('none': random weights, to try the tool)",
+    )
     parser.add_argument('image', help='an image file')
     parser.add_argument('--out', required=True, help='the PNG to write')
-    parser.add_argument('--method', default=None,
-                        choices=['hirescam', 'gradcam', 'eigencam'],
-                        help='default: hirescam for a segmentor, gradcam '
-                        'for a classifier')
-    parser.add_argument('--features', action='store_true',
-                        help='draw per-stage feature maps instead of a CAM')
-    parser.add_argument('--stage', type=int, default=-1,
-                        help='backbone output the CAM is taken from '
-                        '(default: the last)')
-    parser.add_argument('--target', type=int, default=None,
-                        help='class index (default: the predicted one)')
-    parser.add_argument('--shape', type=int, nargs=2, default=None,
-                        metavar=('H', 'W'), help='resize the image to this '
-                        '(default: 224x224 for a classifier, 512x512 for a '
-                        'segmentor)')
+    parser.add_argument(
+        '--method',
+        default=None,
+        choices=['hirescam', 'gradcam', 'eigencam'],
+        help='default: hirescam for a segmentor, gradcam for a classifier',
+    )
+    parser.add_argument(
+        '--features',
+        action='store_true',
+        help='draw per-stage feature maps instead of a CAM',
+    )
+    parser.add_argument(
+        '--stage',
+        type=int,
+        default=-1,
+        help='backbone output the CAM is taken from (default: the last)',
+    )
+    parser.add_argument(
+        '--target',
+        type=int,
+        default=None,
+        help='class index (default: the predicted one)',
+    )
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=None,
+        metavar=('H', 'W'),
+        help='resize the image to this '
+        '(default: 224x224 for a classifier, 512x512 for a '
+        'segmentor)',
+    )
     return parser.parse_args(argv)
 
 
@@ -76,11 +97,13 @@ def load_model(config: str, checkpoint: str):
     from mmengine.runner import load_checkpoint
 
     from mmmeta.utils.cli import build_model_from_config
+
     model = build_model_from_config(config)
     meta = {}
     if checkpoint != 'none':
-        loaded = load_checkpoint(model, checkpoint, map_location='cpu',
-                                 strict=True)
+        loaded = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True
+        )
         meta = loaded.get('meta', {}) if isinstance(loaded, dict) else {}
     names = {cls.__name__ for cls in type(model).__mro__}
     if 'BaseSegmentor' in names:
@@ -89,7 +112,8 @@ def load_model(config: str, checkpoint: str):
         raise NotImplementedError(
             'visualize_cam.py draws CAMs of classifiers and segmentors; for '
             'a detector use --features with its config, or a classifier / '
-            'segmentor config of the same backbone')
+            'segmentor config of the same backbone'
+        )
     else:
         kind = 'classifier'
     return model.eval(), kind, class_names(config, meta)
@@ -103,6 +127,7 @@ def class_names(config: str, meta: dict) -> Optional[Sequence[str]]:
     if classes:
         return tuple(classes)
     from mmengine.config import Config
+
     cfg = Config.fromfile(config)
     dataset = cfg.get('test_dataloader', {}).get('dataset', {})
     while isinstance(dataset, dict) and 'dataset' in dataset:
@@ -113,14 +138,19 @@ def class_names(config: str, meta: dict) -> Optional[Sequence[str]]:
     if classes:
         return tuple(classes)
     from mmengine.registry import DATASETS
+
     dataset_type = dataset.get('type')
     scope = cfg.get('default_scope')
     try:
         from mmengine.registry import init_default_scope
+
         if scope:
             init_default_scope(scope)
-        cls = DATASETS.get(dataset_type) if isinstance(
-            dataset_type, str) else dataset_type
+        cls = (
+            DATASETS.get(dataset_type)
+            if isinstance(dataset_type, str)
+            else dataset_type
+        )
     except (KeyError, ImportError):
         cls = None
     classes = getattr(cls, 'METAINFO', {}).get('classes') if cls else None
@@ -133,11 +163,13 @@ def class_label(target: int, classes: Optional[Sequence[str]]) -> str:
     return f'class {target}'
 
 
-def load_image(model, path: str, shape: Tuple[int, int]
-               ) -> Tuple[np.ndarray, torch.Tensor]:
+def load_image(
+    model, path: str, shape: Tuple[int, int]
+) -> Tuple[np.ndarray, torch.Tensor]:
     """The RGB image resized to ``shape`` (uint8, HxWx3) and the normalised
     input tensor, as the model's data preprocessor would make it."""
     from PIL import Image
+
     if not osp.isfile(path):
         raise FileNotFoundError(f'no image at {path}')
     rgb = np.asarray(Image.open(path).convert('RGB').resize(shape[::-1]))
@@ -150,13 +182,15 @@ def load_image(model, path: str, shape: Tuple[int, int]
     return rgb, x[None]
 
 
-def forward_with_features(model, kind: str, x: torch.Tensor
-                          ) -> Tuple[torch.Tensor, List[torch.Tensor]]:
+def forward_with_features(
+    model, kind: str, x: torch.Tensor
+) -> Tuple[torch.Tensor, List[torch.Tensor]]:
     """Scores (classifier: ``(1, K)``; segmentor: ``(1, K, h, w)``) and the
     backbone's stage outputs."""
     captured: Dict[str, tuple] = {}
     handle = model.backbone.register_forward_hook(
-        lambda module, args, out: captured.setdefault('out', out))
+        lambda module, args, out: captured.setdefault('out', out)
+    )
     try:
         scores = model(x, mode='tensor')
     finally:
@@ -165,13 +199,16 @@ def forward_with_features(model, kind: str, x: torch.Tensor
         scores = scores[-1]
     stages = [o for o in captured['out'] if o.dim() == 4]
     if not stages:
-        raise ValueError('the backbone returned no (B, C, H, W) maps: build '
-                         'it with out_indices that keep spatial outputs')
+        raise ValueError(
+            'the backbone returned no (B, C, H, W) maps: build '
+            'it with out_indices that keep spatial outputs'
+        )
     return scores, stages
 
 
-def target_score(scores: torch.Tensor, kind: str,
-                 target: Optional[int]) -> Tuple[torch.Tensor, int]:
+def target_score(
+    scores: torch.Tensor, kind: str, target: Optional[int]
+) -> Tuple[torch.Tensor, int]:
     if kind == 'classifier':
         target = int(scores[0].argmax()) if target is None else target
         return scores[0, target], target
@@ -185,7 +222,7 @@ def target_score(scores: torch.Tensor, kind: str,
 def grad_cam(feature: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
     """Grad-CAM of ``score`` on a ``(1, C, h, w)`` feature map: channels
     weighted by the spatial mean of the gradient."""
-    (grad, ) = torch.autograd.grad(score, feature)
+    (grad,) = torch.autograd.grad(score, feature)
     weights = grad.mean((2, 3), keepdim=True)
     return F.relu((weights * feature).sum(1))[0].detach()
 
@@ -194,7 +231,7 @@ def hires_cam(feature: torch.Tensor, score: torch.Tensor) -> torch.Tensor:
     """HiResCAM of ``score`` on a ``(1, C, h, w)`` feature map: the
     gradient times the feature, element by element, summed over
     channels."""
-    (grad, ) = torch.autograd.grad(score, feature)
+    (grad,) = torch.autograd.grad(score, feature)
     return F.relu((grad * feature).sum(1))[0].detach()
 
 
@@ -211,8 +248,9 @@ def principal_components(feature: torch.Tensor, k: int) -> torch.Tensor:
     _, _, v = torch.linalg.svd(centred, full_matrices=False)
     maps = (centred @ v[:k].t()).t().reshape(-1, h, w)
     mean = feature[0].detach().mean(0).flatten()
-    signs = torch.sign((maps.reshape(len(maps), -1) * (
-        mean - mean.mean())).sum(1) + 1e-12)
+    signs = torch.sign(
+        (maps.reshape(len(maps), -1) * (mean - mean.mean())).sum(1) + 1e-12
+    )
     return maps * signs[:, None, None]
 
 
@@ -220,13 +258,18 @@ def eigen_cam(feature: torch.Tensor) -> torch.Tensor:
     return F.relu(principal_components(feature, 1)[0])
 
 
-def to_image(heat: torch.Tensor, shape: Tuple[int, int],
-             keep_zero: bool = False) -> np.ndarray:
+def to_image(
+    heat: torch.Tensor, shape: Tuple[int, int], keep_zero: bool = False
+) -> np.ndarray:
     """``heat`` resized to ``shape`` and scaled to [0, 1]: by its range, or
     by its maximum alone with ``keep_zero`` (a CAM, where zero means no
     evidence)."""
-    heat = F.interpolate(heat[None, None].float(), size=shape,
-                         mode='bilinear', align_corners=False)[0, 0]
+    heat = F.interpolate(
+        heat[None, None].float(),
+        size=shape,
+        mode='bilinear',
+        align_corners=False,
+    )[0, 0]
     if not keep_zero:
         heat = heat - heat.min()
     return (heat.clamp_min(0) / heat.max().clamp_min(1e-12)).numpy()
@@ -234,8 +277,10 @@ def to_image(heat: torch.Tensor, shape: Tuple[int, int],
 
 def draw_cam(rgb: np.ndarray, heat: np.ndarray, title: str, out: str):
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     fig, axes = plt.subplots(1, 2, figsize=(8, 4.3))
     axes[0].imshow(rgb)
     axes[0].set_title('image')
@@ -251,11 +296,14 @@ def draw_cam(rgb: np.ndarray, heat: np.ndarray, title: str, out: str):
 
 def draw_features(rgb: np.ndarray, stages: List[torch.Tensor], out: str):
     import matplotlib
+
     matplotlib.use('Agg')
     import matplotlib.pyplot as plt
+
     shape = rgb.shape[:2]
-    fig, axes = plt.subplots(len(stages), 3, figsize=(9, 3 * len(stages)),
-                             squeeze=False)
+    fig, axes = plt.subplots(
+        len(stages), 3, figsize=(9, 3 * len(stages)), squeeze=False
+    )
     for row, feature in zip(axes, stages):
         mean = to_image(feature[0].detach().mean(0), shape)
         components = principal_components(feature, 3)
@@ -277,11 +325,12 @@ def draw_features(rgb: np.ndarray, stages: List[torch.Tensor], out: str):
 def main(argv=None) -> Dict:
     args = parse_args(argv)
     import mmmeta  # noqa: F401  (registers the backbones)
+
     model, kind, classes = load_model(args.config, args.checkpoint)
-    shape = tuple(args.shape or ((224, 224) if kind == 'classifier'
-                                 else (512, 512)))
-    method = args.method or ('gradcam' if kind == 'classifier'
-                             else 'hirescam')
+    shape = tuple(
+        args.shape or ((224, 224) if kind == 'classifier' else (512, 512))
+    )
+    method = args.method or ('gradcam' if kind == 'classifier' else 'hirescam')
     rgb, x = load_image(model, args.image, shape)
     with torch.set_grad_enabled(method != 'eigencam' and not args.features):
         scores, stages = forward_with_features(model, kind, x)
@@ -290,20 +339,34 @@ def main(argv=None) -> Dict:
             return dict(kind=kind, stages=len(stages), out=args.out)
         feature = stages[args.stage]
         score, target = target_score(scores, kind, args.target)
-        heat = (eigen_cam(feature) if method == 'eigencam' else
-                CAMS[method](feature, score))
+        heat = (
+            eigen_cam(feature)
+            if method == 'eigencam'
+            else CAMS[method](feature, score)
+        )
     heat_image = to_image(heat, shape, keep_zero=True)
-    title = (f'{method}, {class_label(target, classes)}, stage output '
-             f'{args.stage}')
+    title = (
+        f'{method}, {class_label(target, classes)}, stage output {args.stage}'
+    )
     if not heat.max() > 0:
         title += ': no positive evidence'
     draw_cam(rgb, heat_image, title, args.out)
     print(f'{args.out}: {title}')
-    return dict(kind=kind, target=target, heat=heat_image, out=args.out,
-                method=method, title=title)
+    return dict(
+        kind=kind,
+        target=target,
+        heat=heat_image,
+        out=args.out,
+        method=method,
+        title=title,
+    )
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
-        os.path.abspath(__file__)))))
+    sys.path.insert(
+        0,
+        os.path.dirname(
+            os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        ),
+    )
     main()

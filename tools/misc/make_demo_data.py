@@ -5,9 +5,10 @@ an ImageNet-like class-folder layout.
     python tools/misc/make_demo_data.py coco data/demo/coco --num-train 40
     python tools/misc/make_demo_data.py imagenet data/demo/imagenet
 """
+
 import argparse
 
-from mmmeta.utils.synthetic_data import make_ade20k, make_coco, make_imagenet
+from mmmeta.utils.synthetic_data import make_dataset
 
 
 def main(argv=None) -> None:
@@ -18,11 +19,9 @@ def main(argv=None) -> None:
     parser.add_argument('--num-val', type=int, default=None)
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
-    make = dict(ade20k=make_ade20k, coco=make_coco,
-                imagenet=make_imagenet)[args.kind]
-    counts = {k: v for k, v in (('num_train', args.num_train),
-                                ('num_val', args.num_val)) if v is not None}
-    make(args.root, seed=args.seed, **counts)
+    make_dataset(
+        args.kind, args.root, args.num_train, args.num_val, seed=args.seed
+    )
     print(f'wrote a synthetic {args.kind} dataset to {args.root}')
 
 

@@ -15,6 +15,7 @@ Example::
         poolformer_s12.pth.tar poolformer_s12_mmmeta.pth \\
         --model PoolFormer --arch s12
 """
+
 import argparse
 import os.path as osp
 import sys
@@ -34,26 +35,42 @@ from mmmeta.registry import build_module
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('src', nargs='?',
-                        help='checkpoint file or URL to convert')
-    parser.add_argument('dst', nargs='?',
-                        help='where to write the converted file')
-    parser.add_argument('--list-layouts', action='store_true',
-                        help='print the checkpoint layouts it reads')
-    parser.add_argument('--prefix', default=None,
-                        help='take the sub-tree under this key prefix '
-                        '(default: "backbone." when present)')
-    parser.add_argument('--model', default=None,
-                        help='check the result against this mmmeta backbone '
-                        '(e.g. PoolFormer)')
+    parser.add_argument(
+        'src', nargs='?', help='checkpoint file or URL to convert'
+    )
+    parser.add_argument(
+        'dst', nargs='?', help='where to write the converted file'
+    )
+    parser.add_argument(
+        '--list-layouts',
+        action='store_true',
+        help='print the checkpoint layouts it reads',
+    )
+    parser.add_argument(
+        '--prefix',
+        default=None,
+        help='take the sub-tree under this key prefix '
+        '(default: "backbone." when present)',
+    )
+    parser.add_argument(
+        '--model',
+        default=None,
+        help='check the result against this mmmeta backbone (e.g. PoolFormer)',
+    )
     parser.add_argument('--arch', default=None, help='arch for --model')
-    parser.add_argument('--classifier', action='store_true',
-                        help='write an mmpretrain ImageClassifier checkpoint '
-                        '(backbone., neck., head.) for '
-                        'configs/classification/')
-    parser.add_argument('--trust', action='store_true',
-                        help='unpickle arbitrary Python objects in SRC '
-                        '(weights_only=False). Only for files you trust.')
+    parser.add_argument(
+        '--classifier',
+        action='store_true',
+        help='write an mmpretrain ImageClassifier checkpoint '
+        '(backbone., neck., head.) for '
+        'configs/classification/',
+    )
+    parser.add_argument(
+        '--trust',
+        action='store_true',
+        help='unpickle arbitrary Python objects in SRC '
+        '(weights_only=False). Only for files you trust.',
+    )
     args = parser.parse_args(argv)
     if not args.list_layouts and not (args.src and args.dst):
         parser.error('give SRC and DST (or --list-layouts)')
@@ -65,6 +82,7 @@ def main(argv=None) -> int:
     if args.list_layouts:
         import mmmeta.models  # noqa: F401  (every family registers)
         from mmmeta.models.utils import LAYOUTS
+
         for name, layout in LAYOUTS.items():
             print(f'{name}: {layout.description}')
         return 0
@@ -74,8 +92,12 @@ def main(argv=None) -> int:
         if args.model:
             model = build_module(dict(type=args.model, arch=args.arch))
             converted = model.convert_checkpoint(state)
-            fit_state_dict(model, converted, args.src,
-                           optional=model.optional_checkpoint_keys())
+            fit_state_dict(
+                model,
+                converted,
+                args.src,
+                optional=model.optional_checkpoint_keys(),
+            )
         else:
             converted = convert_any(state)
     except CheckpointError as err:
@@ -86,11 +108,20 @@ def main(argv=None) -> int:
     if args.classifier:
         converted = to_mmpretrain_classifier(converted)
         layout = 'mmpretrain ImageClassifier'
-    torch.save({'state_dict': converted,
-                'meta': {'converted_from': osp.basename(args.src),
-                         'layout': layout}}, args.dst)
-    print(f'wrote {args.dst} ({layout} layout): '
-          f'{len(converted) - head} backbone tensors, {head} head tensors')
+    torch.save(
+        {
+            'state_dict': converted,
+            'meta': {
+                'converted_from': osp.basename(args.src),
+                'layout': layout,
+            },
+        },
+        args.dst,
+    )
+    print(
+        f'wrote {args.dst} ({layout} layout): '
+        f'{len(converted) - head} backbone tensors, {head} head tensors'
+    )
     return 0
 
 

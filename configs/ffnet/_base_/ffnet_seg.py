@@ -8,11 +8,13 @@
 _base_ = [
     'mmseg::_base_/default_runtime.py',
     'mmseg::_base_/schedules/schedule_160k.py',
-    '../../_base_/mmmeta_runtime.py'
+    '../../_base_/mmmeta_runtime.py',
 ]
 
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
-checkpoint_file = 'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_seg.pth.tar'  # noqa
+checkpoint_file = (
+    'https://github.com/ysj9909/FFNet/releases/download/v1.0/ffnet_seg.pth.tar'  # noqa
+)
 
 norm_cfg = dict(type='SyncBN', requires_grad=True)
 model = dict(
@@ -24,14 +26,16 @@ model = dict(
         bgr_to_rgb=True,
         pad_val=0,
         seg_pad_val=255,
-        size=(512, 512)),
+        size=(512, 512),
+    ),
     backbone=dict(
         type='mmmeta.FFNet',
         arch='seg',
         conv_norm_cfg=norm_cfg,
         out_indices=(1, 2, 3),
         drop_path_rate=0.3,
-        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file)),
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
     decode_head=dict(
         type='mmmeta.FFNetHead',
         in_channels=[192, 384, 768],
@@ -49,27 +53,40 @@ model = dict(
         norm_cfg=norm_cfg,
         align_corners=False,
         loss_decode=dict(
-            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0)),
+            type='CrossEntropyLoss', use_sigmoid=False, loss_weight=1.0
+        ),
+    ),
     train_cfg=dict(),
-    test_cfg=dict(mode='whole'))
+    test_cfg=dict(mode='whole'),
+)
 find_unused_parameters = True
 
 optim_wrapper = dict(
     _delete_=True,
     type='OptimWrapper',
     optimizer=dict(
-        type='AdamW', lr=6e-05, betas=(0.9, 0.999), weight_decay=0.05),
+        type='AdamW', lr=6e-05, betas=(0.9, 0.999), weight_decay=0.05
+    ),
     paramwise_cfg=dict(
         custom_keys={
             'pos_block': dict(decay_mult=0.0),
             'norm': dict(decay_mult=0.0),
-            'head': dict(lr_mult=10.0)
-        }))
+            'head': dict(lr_mult=10.0),
+        }
+    ),
+)
 param_scheduler = [
-    dict(type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0,
-         end=1500),
-    dict(type='PolyLR', power=1.0, eta_min=0.0, by_epoch=False, begin=1500,
-         end=160000),
+    dict(
+        type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500
+    ),
+    dict(
+        type='PolyLR',
+        power=1.0,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=1500,
+        end=160000,
+    ),
 ]
 train_cfg = dict(val_interval=4000)
 default_hooks = dict(checkpoint=dict(interval=4000))

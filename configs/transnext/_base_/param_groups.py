@@ -32,8 +32,7 @@ for _name in ('fc1', 'fc2', 'dwconv'):
     transnext_custom_keys[f'mlp.{_name}.weight'] = backbone_decay
     transnext_custom_keys[f'mlp.{_name}.bias'] = backbone_nodecay
 for _stage in (0, 1, 2):
-    transnext_custom_keys[f'backbone.stages.{_stage}.norm'] = \
-        backbone_nodecay
+    transnext_custom_keys[f'backbone.stages.{_stage}.norm'] = backbone_nodecay
 for _stage in (1, 2):
     _prefix = f'backbone.stages.{_stage}.downsample'
     transnext_custom_keys[f'{_prefix}.post_norm'] = backbone_nodecay
@@ -44,8 +43,10 @@ for _stage in (1, 2):
 # rate without weight decay.
 _embed = dict(lr_mult=1.0, decay_mult=0.0)
 transnext_mask2former_custom_keys = dict(
-    transnext_custom_keys, **{
+    transnext_custom_keys,
+    **{
         'decode_head.query_embed': _embed,
         'decode_head.query_feat': _embed,
         'decode_head.level_embed': _embed,
-    })
+    },
+)

@@ -5,6 +5,7 @@ Importing this package imports every family folder, which registers its
 backbone, layers and checkpoint layouts; a new family folder needs no edit
 anywhere else. Each folder's ``__all__`` is re-exported here.
 """
+
 import importlib
 import pkgutil
 

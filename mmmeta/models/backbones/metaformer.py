@@ -27,6 +27,7 @@ Parameter names follow timm's ``metaformer.py`` (``stem``,
 ``stages.i.downsample``, ``stages.i.blocks.j``) plus OpenMMLab's per-output
 norms ``norm{i}``.
 """
+
 import copy
 import importlib
 import warnings
@@ -51,8 +52,9 @@ class MetaFormerStage(nn.Module):
     """A downsampling layer (Identity in stage 0), a run of blocks and a
     norm that stays in the trunk (Identity if none)."""
 
-    def __init__(self, downsample: nn.Module, blocks: List[nn.Module],
-                 norm: nn.Module):
+    def __init__(
+        self, downsample: nn.Module, blocks: List[nn.Module], norm: nn.Module
+    ):
         super().__init__()
         self.downsample = downsample
         self.blocks = nn.Sequential(*blocks)
@@ -73,8 +75,10 @@ def per_stage(value, name: str) -> list:
     """Broadcast one setting to the four stages, or check a list of four."""
     if isinstance(value, (list, tuple)):
         if len(value) != NUM_STAGES:
-            raise ValueError(f'{name} needs one entry per stage (4), got '
-                             f'{len(value)}: {value!r}')
+            raise ValueError(
+                f'{name} needs one entry per stage (4), got '
+                f'{len(value)}: {value!r}'
+            )
         return list(value)
     return [value] * NUM_STAGES
 
@@ -84,11 +88,12 @@ def stage_block_configs(settings: dict) -> List[List[dict]]:
     adjusts them before building (``settings['block']`` becomes a list of
     four independent entries, so edits touch one stage only)."""
     settings['block'] = [
-        copy.deepcopy(entry)
-        for entry in per_stage(settings['block'], 'block')
+        copy.deepcopy(entry) for entry in per_stage(settings['block'], 'block')
     ]
-    return [[entry] if isinstance(entry, dict) else list(entry)
-            for entry in settings['block']]
+    return [
+        [entry] if isinstance(entry, dict) else list(entry)
+        for entry in settings['block']
+    ]
 
 
 def configs_of_type(value, types: Sequence[str]) -> List[dict]:
@@ -104,6 +109,22 @@ def configs_of_type(value, types: Sequence[str]) -> List[dict]:
         for item in value:
             found += configs_of_type(item, types)
     return found
+
+
+def _flag_for_stages(name: str) -> property:
+    """A bool backbone attribute that is also set on every module of the
+    stages that has an attribute of that name (stages, blocks)."""
+
+    def get(self) -> bool:
+        return getattr(self, f'_{name}')
+
+    def set_(self, value: bool) -> None:
+        setattr(self, f'_{name}', bool(value))
+        for module in self.stages.modules():
+            if hasattr(module, name):
+                setattr(module, name, bool(value))
+
+    return property(get, set_)
 
 
 @MODELS.register_module()
@@ -176,11 +197,12 @@ class MetaFormer(BaseModule):
         downsample=dict(type='Downsampling'),
         block=dict(type='MetaFormerBlock'),
         stage_norm=None,
-        out_norm=None)
+        out_norm=None,
+    )
     REQUIRED_ARCH_KEYS = ('depths', 'dims')
     #: Registered checkpoint layouts this family loads (see
     #: ``mmmeta.models.utils.layouts``), tried in order.
-    checkpoint_layouts: Tuple[str, ...] = ('mmmeta', )
+    checkpoint_layouts: Tuple[str, ...] = ('mmmeta',)
     #: Module with ``reference_forward(model, x)``: the official op
     #: sequence, imported only when ``impl='reference'`` is asked for.
     reference_impl: Optional[str] = None
@@ -192,53 +214,57 @@ class MetaFormer(BaseModule):
     min_input_reason = 'one token at stride 32'
     out_strides_all = (4, 8, 16, 32)
 
-    def __init__(self,
-                 arch: Union[str, dict, None] = None,
-                 in_channels: int = 3,
-                 out_indices: Union[Sequence[int], int] = (0, 1, 2, 3),
-                 frozen_stages: int = -1,
-                 norm_eval: bool = False,
-                 drop_path_rate: float = 0.0,
-                 layer_scale_init_value=_DEFAULT,
-                 res_scale_init_value=_DEFAULT,
-                 out_norm_cfg=_DEFAULT,
-                 gap_before_out_norm: bool = False,
-                 with_cp: bool = False,
-                 lean: bool = True,
-                 impl: str = 'fast',
-                 init_cfg: Optional[Union[dict, List[dict]]] = None,
-                 pretrained: Optional[str] = None):
-        super().__init__(init_cfg=self._merge_pretrained(init_cfg,
-                                                         pretrained))
+    def __init__(
+        self,
+        arch: Union[str, dict, None] = None,
+        in_channels: int = 3,
+        out_indices: Union[Sequence[int], int] = (0, 1, 2, 3),
+        frozen_stages: int = -1,
+        norm_eval: bool = False,
+        drop_path_rate: float = 0.0,
+        layer_scale_init_value=_DEFAULT,
+        res_scale_init_value=_DEFAULT,
+        out_norm_cfg=_DEFAULT,
+        gap_before_out_norm: bool = False,
+        with_cp: bool = False,
+        lean: bool = True,
+        impl: str = 'fast',
+        init_cfg: Optional[Union[dict, List[dict]]] = None,
+        pretrained: Optional[str] = None,
+    ):
+        super().__init__(init_cfg=self._merge_pretrained(init_cfg, pretrained))
         settings = self.resolve_arch(arch)
         if out_norm_cfg is not _DEFAULT:
             settings['out_norm'] = out_norm_cfg
-        blocks = self._block_configs(settings, layer_scale_init_value,
-                                     res_scale_init_value)
+        blocks = self._block_configs(
+            settings, layer_scale_init_value, res_scale_init_value
+        )
         self.arch_settings = settings
-        self.depths, self.dims = list(settings['depths']), list(
-            settings['dims'])
+        self.depths, self.dims = (
+            list(settings['depths']),
+            list(settings['dims']),
+        )
         self.in_channels = in_channels
         self.out_indices = self._normalize_out_indices(out_indices)
         if not -1 <= frozen_stages <= NUM_STAGES:
-            raise ValueError(f'frozen_stages must be in [-1, 4], got '
-                             f'{frozen_stages}')
+            raise ValueError(
+                f'frozen_stages must be in [-1, 4], got {frozen_stages}'
+            )
         self.frozen_stages = frozen_stages
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
         self.gap_before_out_norm = gap_before_out_norm
         self.impl = self._check_impl(impl)
 
-        self.stem = build_module(settings['stem'], in_channels,
-                                 self.dims[0])
+        self.stem = build_module(settings['stem'], in_channels, self.dims[0])
         rates = self._drop_path_rates(drop_path_rate)
         self.stages = nn.ModuleList(
             self._build_stage(i, settings, blocks[i], rates[i])
-            for i in range(NUM_STAGES))
+            for i in range(NUM_STAGES)
+        )
         out_norms = per_stage(settings['out_norm'], 'out_norm')
         for i in self.out_indices:
-            self.add_module(f'norm{i}', build_norm(out_norms[i],
-                                                   self.dims[i]))
+            self.add_module(f'norm{i}', build_norm(out_norms[i], self.dims[i]))
 
         self.with_cp = with_cp
         self.lean = lean
@@ -253,14 +279,18 @@ class MetaFormer(BaseModule):
         if pretrained is None:
             return init_cfg
         if not isinstance(pretrained, str):
-            raise TypeError(f'{cls.__name__}: pretrained must be a path or '
-                            f'URL (str) or None, got {pretrained!r}')
+            raise TypeError(
+                f'{cls.__name__}: pretrained must be a path or '
+                f'URL (str) or None, got {pretrained!r}'
+            )
         if init_cfg is not None:
             warnings.warn(
                 f'{cls.__name__}: ignoring pretrained={pretrained!r}, since '
                 f"init_cfg={init_cfg!r} is set (mmseg hands a config's "
                 f'model.pretrained to the backbone; set model.pretrained='
-                f'None to silence this).', stacklevel=3)
+                f'None to silence this).',
+                stacklevel=3,
+            )
             return init_cfg
         warnings.warn(
             f'{cls.__name__}: pretrained={pretrained!r} is deprecated; '
@@ -268,7 +298,8 @@ class MetaFormer(BaseModule):
             f'checkpoint=...). If it came from an upstream base config '
             f'(model.pretrained, e.g. ResNet weights), set '
             f'model.pretrained=None and give the backbone its own init_cfg.',
-            stacklevel=3)
+            stacklevel=3,
+        )
         return dict(type='Pretrained', checkpoint=pretrained)
 
     @classmethod
@@ -285,14 +316,16 @@ class MetaFormer(BaseModule):
                 raise ValueError(
                     f'{cls.__name__} has no named archs: pass arch=dict('
                     f'depths=[...], dims=[...], block=dict(type=...)) with '
-                    f'the keys {list(cls.arch_keys())}.')
+                    f'the keys {list(cls.arch_keys())}.'
+                )
         if isinstance(arch, str):
             key = arch.lower()
             if key not in cls.arch_zoo:
                 raise ValueError(
                     f'Unknown arch {arch!r} for {cls.__name__}. Choose one '
                     f'of {sorted(cls.arch_zoo)}, or pass a dict with the '
-                    f'keys {list(cls.REQUIRED_ARCH_KEYS)}.')
+                    f'keys {list(cls.REQUIRED_ARCH_KEYS)}.'
+                )
             arch = cls.arch_zoo[key]
         elif not isinstance(arch, dict):
             raise TypeError(f'arch must be a str or dict, got {type(arch)}')
@@ -304,33 +337,38 @@ class MetaFormer(BaseModule):
             raise KeyError(
                 f'Custom arch for {cls.__name__} misses {missing}: it needs '
                 f'{list(cls.REQUIRED_ARCH_KEYS)} and may set {optional}; '
-                f'named archs are {sorted(cls.arch_zoo)}.')
+                f'named archs are {sorted(cls.arch_zoo)}.'
+            )
         unknown = [k for k in arch if k not in cls.arch_keys()]
         if unknown:
-            raise KeyError(f'Unknown arch keys {unknown} for {cls.__name__}; '
-                           f'valid keys are {list(cls.arch_keys())}.')
-        settings = copy.deepcopy({
-            **cls.CORE_ARCH_DEFAULTS,
-            **cls.arch_defaults,
-            **arch
-        })
+            raise KeyError(
+                f'Unknown arch keys {unknown} for {cls.__name__}; '
+                f'valid keys are {list(cls.arch_keys())}.'
+            )
+        settings = copy.deepcopy(
+            {**cls.CORE_ARCH_DEFAULTS, **cls.arch_defaults, **arch}
+        )
         for key in ('depths', 'dims'):
             if len(settings[key]) != NUM_STAGES:
-                raise ValueError(f'{key} must have 4 entries, got '
-                                 f'{settings[key]!r}')
+                raise ValueError(
+                    f'{key} must have 4 entries, got {settings[key]!r}'
+                )
         return settings
 
-    def _block_configs(self, settings: dict, layer_scale,
-                       res_scale) -> List[List[dict]]:
+    def _block_configs(
+        self, settings: dict, layer_scale, res_scale
+    ) -> List[List[dict]]:
         """One config per block of every stage, with the constructor's
         scale overrides applied to each."""
         overrides = {}
         if layer_scale is not _DEFAULT:
             overrides['layer_scale_init_value'] = per_stage(
-                layer_scale, 'layer_scale_init_value')
+                layer_scale, 'layer_scale_init_value'
+            )
         if res_scale is not _DEFAULT:
             overrides['res_scale_init_value'] = per_stage(
-                res_scale, 'res_scale_init_value')
+                res_scale, 'res_scale_init_value'
+            )
         stages = []
         for i, entry in enumerate(per_stage(settings['block'], 'block')):
             depth = settings['depths'][i]
@@ -342,11 +380,14 @@ class MetaFormer(BaseModule):
                 raise ValueError(
                     f'{type(self).__name__}: block of stage {i} must be one '
                     f'config dict or a list of {depth} (its depth), got '
-                    f'{entry!r}')
+                    f'{entry!r}'
+                )
             for config in configs:
                 if not isinstance(config, dict) or 'type' not in config:
-                    raise TypeError(f'block configs need a "type", got '
-                                    f'{config!r} in stage {i}')
+                    raise TypeError(
+                        f'block configs need a "type", got '
+                        f'{config!r} in stage {i}'
+                    )
                 for key, values in overrides.items():
                     config[key] = values[i]
             stages.append(configs)
@@ -357,12 +398,17 @@ class MetaFormer(BaseModule):
         rates = [drop_path_rate * i / max(total - 1, 1) for i in range(total)]
         per_block, first = [], 0
         for depth in self.depths:
-            per_block.append(rates[first:first + depth])
+            per_block.append(rates[first : first + depth])
             first += depth
         return per_block
 
-    def _build_stage(self, index: int, settings: dict, blocks: List[dict],
-                     rates: List[float]) -> MetaFormerStage:
+    def _build_stage(
+        self,
+        index: int,
+        settings: dict,
+        blocks: List[dict],
+        rates: List[float],
+    ) -> MetaFormerStage:
         dim = self.dims[index]
         if index == 0:
             downsample = nn.Identity()
@@ -374,7 +420,8 @@ class MetaFormer(BaseModule):
             for cfg, rate in zip(blocks, rates)
         ]
         norm = build_norm(
-            per_stage(settings['stage_norm'], 'stage_norm')[index], dim)
+            per_stage(settings['stage_norm'], 'stage_norm')[index], dim
+        )
         return MetaFormerStage(downsample, built, norm)
 
     def _normalize_out_indices(self, out_indices) -> Tuple[int, ...]:
@@ -383,8 +430,10 @@ class MetaFormer(BaseModule):
         result = []
         for index in out_indices:
             if not -NUM_STAGES <= index < NUM_STAGES:
-                raise ValueError(f'out_indices entries must be stage indices '
-                                 f'in [-4, 3], got {index}')
+                raise ValueError(
+                    f'out_indices entries must be stage indices '
+                    f'in [-4, 3], got {index}'
+                )
             result.append(index % NUM_STAGES)
         if len(set(result)) != len(result):
             raise ValueError(f'out_indices has duplicates: {out_indices}')
@@ -394,12 +443,14 @@ class MetaFormer(BaseModule):
         if impl == 'fast':
             return impl
         if impl != 'reference':
-            raise ValueError(f"impl must be 'fast' or 'reference', got "
-                             f'{impl!r}')
+            raise ValueError(
+                f"impl must be 'fast' or 'reference', got {impl!r}"
+            )
         if self.reference_impl is None:
             raise ValueError(
-                f"{type(self).__name__} has no reference implementation "
-                f"(reference_impl); use impl='fast'.")
+                f'{type(self).__name__} has no reference implementation '
+                f"(reference_impl); use impl='fast'."
+            )
         return impl
 
     @property
@@ -412,14 +463,16 @@ class MetaFormer(BaseModule):
         """Stride of each returned output."""
         return [self.out_strides_all[i] for i in self.out_indices]
 
-    def output_shapes(self, height: int,
-                      width: int) -> List[Tuple[int, int, int]]:
+    def output_shapes(
+        self, height: int, width: int
+    ) -> List[Tuple[int, int, int]]:
         """``(C, H, W)`` of each returned map for an input of ``height`` x
         ``width``, from the stem's and downsampling layers' own geometry
         (copies of them run on the meta device: shapes only, no compute)."""
         dtype = next(self.stem.parameters(), torch.empty(0)).dtype
-        x = torch.empty(1, self.in_channels, height, width, device='meta',
-                        dtype=dtype)
+        x = torch.empty(
+            1, self.in_channels, height, width, device='meta', dtype=dtype
+        )
         with torch.no_grad():
             x = copy.deepcopy(self.stem).to('meta')(x)
             sizes = []
@@ -428,39 +481,28 @@ class MetaFormer(BaseModule):
                 sizes.append(tuple(x.shape[1:3]))
         return [(self.dims[i], *sizes[i]) for i in self.out_indices]
 
-    @property
-    def with_cp(self) -> bool:
-        return self._with_cp
-
-    @with_cp.setter
-    def with_cp(self, value: bool) -> None:
-        self._with_cp = bool(value)
-        for stage in self.stages:
-            stage.with_cp = self._with_cp
-
-    @property
-    def lean(self) -> bool:
-        return self._lean
-
-    @lean.setter
-    def lean(self, value: bool) -> None:
-        self._lean = bool(value)
-        for module in self.stages.modules():
-            if hasattr(module, 'lean'):  # blocks with a lean training path
-                module.lean = self._lean
+    #: Gradient checkpointing of every stage (``with_cp`` argument).
+    with_cp = _flag_for_stages('with_cp')
+    #: Lean training branches in every block that has them (``lean``).
+    lean = _flag_for_stages('lean')
 
     # ------------------------------------------------------------- weights
     def init_fresh_weights(self) -> None:
         """Initialise linears (truncated normal, std 0.02) and convolutions
         (``conv_init``) of a model without pretrained weights."""
         for m in self.modules():
-            if isinstance(m, nn.Linear) or (isinstance(m, nn.Conv2d) and
-                                            self.conv_init == 'trunc_normal'):
+            if isinstance(m, nn.Linear) or (
+                isinstance(m, nn.Conv2d) and self.conv_init == 'trunc_normal'
+            ):
                 nn.init.trunc_normal_(m.weight, std=0.02)
             elif isinstance(m, nn.Conv2d):  # 'fan_out'
-                fan_out = m.kernel_size[0] * m.kernel_size[1] * \
-                    m.out_channels // m.groups
-                nn.init.normal_(m.weight, 0, (2.0 / fan_out)**0.5)
+                fan_out = (
+                    m.kernel_size[0]
+                    * m.kernel_size[1]
+                    * m.out_channels
+                    // m.groups
+                )
+                nn.init.normal_(m.weight, 0, (2.0 / fan_out) ** 0.5)
             else:
                 continue
             if m.bias is not None:
@@ -470,18 +512,24 @@ class MetaFormer(BaseModule):
         """Load ``init_cfg`` 's pretrained checkpoint strictly, if any."""
         cfg = self.init_cfg
         if isinstance(cfg, dict) and cfg.get('type') == 'Pretrained':
-            load_pretrained(self, cfg['checkpoint'], prefix=cfg.get('prefix'),
-                            map_location=cfg.get('map_location', 'cpu'))
+            load_pretrained(
+                self,
+                cfg['checkpoint'],
+                prefix=cfg.get('prefix'),
+                map_location=cfg.get('map_location', 'cpu'),
+            )
             self._is_init = True
             return
         super().init_weights()
 
-    def convert_checkpoint(self, state_dict: Dict[str, torch.Tensor]
-                           ) -> Dict[str, torch.Tensor]:
+    def convert_checkpoint(
+        self, state_dict: Dict[str, torch.Tensor]
+    ) -> Dict[str, torch.Tensor]:
         """Rename a checkpoint in one of ``checkpoint_layouts`` to mmmeta
         names."""
-        return convert_checkpoint(state_dict, self.checkpoint_layouts,
-                                  type(self).__name__)
+        return convert_checkpoint(
+            state_dict, self.checkpoint_layouts, type(self).__name__
+        )
 
     def _convert_on_load(self, state_dict, prefix, *args) -> None:
         """``load_state_dict`` hook: rename an official layout found under
@@ -490,7 +538,7 @@ class MetaFormer(BaseModule):
         leaving the backbone random."""
         own = self.state_dict()
         keys = [k for k in state_dict if k.startswith(prefix)]
-        local = {k[len(prefix):]: state_dict[k] for k in keys}
+        local = {k[len(prefix) :]: state_dict[k] for k in keys}
         if not local or all(k in own for k in local):
             return
         try:
@@ -505,7 +553,8 @@ class MetaFormer(BaseModule):
         """Keys a pretrained checkpoint may lack: the output norms (new
         layers of the dense model)."""
         return [
-            k for k in self.state_dict()
+            k
+            for k in self.state_dict()
             if any(k.startswith(f'norm{i}.') for i in self.out_indices)
         ]
 
@@ -513,12 +562,16 @@ class MetaFormer(BaseModule):
     def check_input(self, x: torch.Tensor) -> None:
         """Raise a clear error for inputs the network cannot take."""
         if x.dim() != 4:
-            raise ValueError(f'{type(self).__name__} expects a (B, C, H, W) '
-                             f'tensor, got shape {tuple(x.shape)}')
+            raise ValueError(
+                f'{type(self).__name__} expects a (B, C, H, W) '
+                f'tensor, got shape {tuple(x.shape)}'
+            )
         if x.shape[1] != self.in_channels:
-            raise ValueError(f'{type(self).__name__} was built for '
-                             f'{self.in_channels} input channels, got '
-                             f'{x.shape[1]} (shape {tuple(x.shape)})')
+            raise ValueError(
+                f'{type(self).__name__} was built for '
+                f'{self.in_channels} input channels, got '
+                f'{x.shape[1]} (shape {tuple(x.shape)})'
+            )
         h, w = x.shape[-2:]
         if min(h, w) < self.min_input_size:
             raise ValueError(
@@ -526,7 +579,8 @@ class MetaFormer(BaseModule):
                 f'{self.min_input_size}x{self.min_input_size} pixels '
                 f'({self.min_input_reason}), got {h}x{w}. Resize or pad the '
                 f'image, e.g. with a Pad/ResizeToMultiple step to a multiple '
-                f'of 32.')
+                f'of 32.'
+            )
 
     def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         """Multi-scale features.
@@ -542,6 +596,11 @@ class MetaFormer(BaseModule):
         """
         self.check_input(x)
         if self.impl == 'reference':
+            if self.gap_before_out_norm:
+                raise NotImplementedError(
+                    'the reference path returns feature maps; '
+                    'it does not support gap_before_out_norm'
+                )
             module = importlib.import_module(self.reference_impl)
             return module.reference_forward(self, x)
         x = self.stem(x)
@@ -575,7 +634,7 @@ class MetaFormer(BaseModule):
     def _freeze_stages(self) -> None:
         if self.frozen_stages < 0:
             return
-        frozen = [self.stem] + list(self.stages[:self.frozen_stages])
+        frozen = [self.stem] + list(self.stages[: self.frozen_stages])
         for module in frozen:
             module.eval()
             for param in module.parameters():

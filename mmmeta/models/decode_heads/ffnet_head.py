@@ -9,6 +9,7 @@ whose depthwise units are strip-re-parameterised, widens by
 ``final_expansion_ratio`` (1x1 ConvBN, GELU) and classifies. Parameter names
 are the official ones, so whole official checkpoints load unchanged.
 """
+
 from typing import List
 
 import torch
@@ -39,15 +40,28 @@ class FFNetHeadBlock(nn.Module):
     9x9 strip-re-parameterised depthwise units (``token_mixer``,
     ``channel_mixer``)."""
 
-    def __init__(self, width: int, spatial_ks: int, channel_ks: int,
-                 expansion_ratio: float, drop_path: float, norm_cfg: dict):
+    def __init__(
+        self,
+        width: int,
+        spatial_ks: int,
+        channel_ks: int,
+        expansion_ratio: float,
+        drop_path: float,
+        norm_cfg: dict,
+    ):
         super().__init__()
         self.token_mixer = PostActResidual(
-            FFNifiedAttention(width, spatial_ks, spatial_ks, norm_cfg,
-                              depthwise='strip'), drop_path)
+            FFNifiedAttention(
+                width, spatial_ks, spatial_ks, norm_cfg, depthwise='strip'
+            ),
+            drop_path,
+        )
         self.channel_mixer = PostActResidual(
-            ConvFFN(width, channel_ks, expansion_ratio, norm_cfg,
-                    depthwise='strip'), drop_path)
+            ConvFFN(
+                width, channel_ks, expansion_ratio, norm_cfg, depthwise='strip'
+            ),
+            drop_path,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.channel_mixer(self.token_mixer(x))
@@ -76,10 +90,17 @@ class FFNetHead(BaseDecodeHead):
             ``dropout_ratio``, ``in_index``, ``align_corners``, losses).
     """
 
-    def __init__(self, spatial_ks: int = 9, channel_ks: int = 9,
-                 head_width: int = 256, head_depth: int = 3,
-                 expansion_ratio: float = 4, final_expansion_ratio=4,
-                 drop_path: float = 0.0, **kwargs):
+    def __init__(
+        self,
+        spatial_ks: int = 9,
+        channel_ks: int = 9,
+        head_width: int = 256,
+        head_depth: int = 3,
+        expansion_ratio: float = 4,
+        final_expansion_ratio=4,
+        drop_path: float = 0.0,
+        **kwargs,
+    ):
         super().__init__(input_transform='multiple_select', **kwargs)
         norm_cfg = self.norm_cfg or dict(type='BN')
         total = sum(self.in_channels)
@@ -87,29 +108,49 @@ class FFNetHead(BaseDecodeHead):
         if width != self.channels:
             raise ValueError(
                 f'FFNetHead: channels ({self.channels}) must be head_width * '
-                f'final_expansion_ratio ({width})')
+                f'final_expansion_ratio ({width})'
+            )
         self.squeeze = nn.Sequential(
-            ConvBN(total, total, norm_cfg=norm_cfg), GELU(),
-            ConvBN(total, head_width, norm_cfg=norm_cfg))
+            ConvBN(total, total, norm_cfg=norm_cfg),
+            GELU(),
+            ConvBN(total, head_width, norm_cfg=norm_cfg),
+        )
         rates = torch.linspace(0, drop_path, head_depth).tolist()
-        self.head_blocks = nn.Sequential(*[
-            FFNetHeadBlock(head_width, spatial_ks, channel_ks,
-                           expansion_ratio, rate, norm_cfg)
-            for rate in rates
-        ])
-        self.align = nn.Identity() if not final_expansion_ratio else \
-            nn.Sequential(ConvBN(head_width, width, norm_cfg=norm_cfg),
-                          GELU())
+        self.head_blocks = nn.Sequential(
+            *[
+                FFNetHeadBlock(
+                    head_width,
+                    spatial_ks,
+                    channel_ks,
+                    expansion_ratio,
+                    rate,
+                    norm_cfg,
+                )
+                for rate in rates
+            ]
+        )
+        self.align = (
+            nn.Identity()
+            if not final_expansion_ratio
+            else nn.Sequential(
+                ConvBN(head_width, width, norm_cfg=norm_cfg), GELU()
+            )
+        )
 
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         inputs = self._transform_inputs(inputs)
         size = inputs[0].shape[2:]
         levels = [inputs[0]] + [
-            F.interpolate(level, size=size, mode='bicubic',
-                          align_corners=self.align_corners)
+            F.interpolate(
+                level,
+                size=size,
+                mode='bicubic',
+                align_corners=self.align_corners,
+            )
             for level in inputs[1:]
         ]
         x = torch.cat(levels, dim=1).contiguous(
-            memory_format=torch.channels_last)
+            memory_format=torch.channels_last
+        )
         x = self.align(self.head_blocks(self.squeeze(x)))
         return self.cls_seg(x)

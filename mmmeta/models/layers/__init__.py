@@ -3,6 +3,7 @@
 Family-specific layers live in their family's folder
 (``mmmeta/models/backbones/<family>/layers.py``).
 """
+
 from .activations import GELU, SquaredReLU, StarReLU, apply_activation, gelu
 from .blocks import MetaFormerBlock
 from .conv_bn import (
@@ -16,6 +17,7 @@ from .conv_bn import (
 from .embed import Downsampling, Stem
 from .layout import nchw_view, nhwc_view, pointwise, to_pair
 from .mlp import (
+    AddsThroughOutputProjection,
     Mlp,
     ProjectionEnds,
     fold_affine_into_linear,
@@ -39,13 +41,41 @@ from .residual import DropPath, Scale
 from .token_mixers import Identity, Pooling
 
 __all__ = [
-    'GELU', 'SquaredReLU', 'StarReLU', 'apply_activation', 'gelu',
-    'MetaFormerBlock', 'BNConvSkip', 'ConvBN', 'RepDWConv',
-    'StripRepDWConv', 'run_conv', 'sum_of_convs',
-    'Downsampling', 'Stem', 'nchw_view', 'nhwc_view', 'pointwise', 'to_pair',
-    'Mlp', 'ProjectionEnds', 'fold_affine_into_linear', 'linear_add_to',
-    'scale_linear_output', 'BatchNormNHWC',
-    'ChannelLayerNorm', 'GroupNorm1', 'build_norm', 'take_affine', 'Fusable',
-    'Reparameterizable', 'deploy_children', 'switch_to_deploy', 'DropPath',
-    'Scale', 'Identity', 'Pooling'
+    'GELU',
+    'SquaredReLU',
+    'StarReLU',
+    'apply_activation',
+    'gelu',
+    'MetaFormerBlock',
+    'BNConvSkip',
+    'ConvBN',
+    'RepDWConv',
+    'StripRepDWConv',
+    'run_conv',
+    'sum_of_convs',
+    'Downsampling',
+    'Stem',
+    'nchw_view',
+    'nhwc_view',
+    'pointwise',
+    'to_pair',
+    'Mlp',
+    'ProjectionEnds',
+    'fold_affine_into_linear',
+    'AddsThroughOutputProjection',
+    'linear_add_to',
+    'scale_linear_output',
+    'BatchNormNHWC',
+    'ChannelLayerNorm',
+    'GroupNorm1',
+    'build_norm',
+    'take_affine',
+    'Fusable',
+    'Reparameterizable',
+    'deploy_children',
+    'switch_to_deploy',
+    'DropPath',
+    'Scale',
+    'Identity',
+    'Pooling',
 ]

@@ -1,4 +1,5 @@
 """Activations of the MetaFormer families."""
+
 import math
 from typing import Sequence
 
@@ -20,13 +21,20 @@ class StarReLU(nn.Module):
         bias_learnable (bool): Whether b is trained. Defaults to True.
     """
 
-    def __init__(self, scale_value: float = 1.0, bias_value: float = 0.0,
-                 scale_learnable: bool = True, bias_learnable: bool = True):
+    def __init__(
+        self,
+        scale_value: float = 1.0,
+        bias_value: float = 0.0,
+        scale_learnable: bool = True,
+        bias_learnable: bool = True,
+    ):
         super().__init__()
-        self.scale = nn.Parameter(torch.full((1, ), float(scale_value)),
-                                  requires_grad=scale_learnable)
-        self.bias = nn.Parameter(torch.full((1, ), float(bias_value)),
-                                 requires_grad=bias_learnable)
+        self.scale = nn.Parameter(
+            torch.full((1,), float(scale_value)), requires_grad=scale_learnable
+        )
+        self.bias = nn.Parameter(
+            torch.full((1,), float(bias_value)), requires_grad=bias_learnable
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return torch.addcmul(self.bias, self.scale, F.relu(x).square())
@@ -47,12 +55,22 @@ MODELS.register_module('ReLU', module=nn.ReLU)
 # in float32), coefficients lowest order first, fitted for mmmeta by
 # tools/analysis/fit_erf.py. In float32 erf is within 4.3e-7 and GELU within
 # 3.3e-7 * |x| of float64 (ATen's float32 GELU: 2.7e-7 * |x|).
-ERF_NUMERATOR = (1.1283790281536714, 0.1934456210074086, 0.05311964577527152,
-                 0.0038900067977867877, 0.0002866070974659278,
-                 2.010738425096865e-06)
-ERF_DENOMINATOR = (1.0, 0.5047684229807375, 0.11533834946479832,
-                   0.015215653468852609, 0.0011909206717109508,
-                   3.7778844545217956e-05)
+ERF_NUMERATOR = (
+    1.1283790281536714,
+    0.1934456210074086,
+    0.05311964577527152,
+    0.0038900067977867877,
+    0.0002866070974659278,
+    2.010738425096865e-06,
+)
+ERF_DENOMINATOR = (
+    1.0,
+    0.5047684229807375,
+    0.11533834946479832,
+    0.015215653468852609,
+    0.0011909206717109508,
+    3.7778844545217956e-05,
+)
 
 
 def _horner(coefficients: Sequence[float], x: torch.Tensor) -> torch.Tensor:
@@ -62,10 +80,12 @@ def _horner(coefficients: Sequence[float], x: torch.Tensor) -> torch.Tensor:
     return out
 
 
-def rational_erf(z: torch.Tensor,
-                 numerator: Sequence[float] = ERF_NUMERATOR,
-                 denominator: Sequence[float] = ERF_DENOMINATOR,
-                 limit: float = 4.0) -> torch.Tensor:
+def rational_erf(
+    z: torch.Tensor,
+    numerator: Sequence[float] = ERF_NUMERATOR,
+    denominator: Sequence[float] = ERF_DENOMINATOR,
+    limit: float = 4.0,
+) -> torch.Tensor:
     """``erf(z)`` as a rational function: multiplies, adds and one
     division, which a compiler vectorises and fuses with its neighbours."""
     z = z.clamp(-limit, limit)
@@ -82,13 +102,17 @@ def rational_gelu(x: torch.Tensor, *erf_args) -> torch.Tensor:
 def compiling_for_cpu_inference(x: torch.Tensor) -> bool:
     """Whether ``x`` is traced by ``torch.compile`` for inference on a CPU
     (not for an export)."""
-    return (x.is_cpu and not torch.is_grad_enabled()
-            and torch.compiler.is_compiling()
-            and not torch.compiler.is_exporting())
+    return (
+        x.is_cpu
+        and not torch.is_grad_enabled()
+        and torch.compiler.is_compiling()
+        and not torch.compiler.is_exporting()
+    )
 
 
-def gelu(x: torch.Tensor, approximate: str = 'none',
-         inplace: bool = False) -> torch.Tensor:
+def gelu(
+    x: torch.Tensor, approximate: str = 'none', inplace: bool = False
+) -> torch.Tensor:
     """GELU, ``x * (1 + erf(x / sqrt(2))) / 2`` (or its tanh form).
 
     Compiled for inference on a CPU, erf is :func:`rational_erf`: inductor
@@ -135,7 +159,6 @@ def apply_activation(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
         # CPU s is read as a number, elsewhere it stays a tensor (reading
         # it would wait for the device)
         if x.is_cpu:
-            return torch.addcmul(act.bias, x, x, value=act.scale.item(),
-                                 out=x)
+            return torch.addcmul(act.bias, x, x, value=act.scale.item(), out=x)
         return torch.addcmul(act.bias, x * act.scale, x, out=x)
     return act(x)

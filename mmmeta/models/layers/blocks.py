@@ -1,4 +1,5 @@
 """The default block of the MetaFormer core."""
+
 from typing import Optional
 
 import torch
@@ -52,16 +53,21 @@ class MetaFormerBlock(Reparameterizable):
 
     lean = True
 
-    def __init__(self, dim: int, token_mixer: Optional[dict] = None,
-                 mlp: Optional[dict] = None,
-                 norm_cfg: Optional[dict] = DEFAULT_NORM,
-                 drop_path: float = 0.0,
-                 layer_scale_init_value: Optional[float] = None,
-                 res_scale_init_value: Optional[float] = None):
+    def __init__(
+        self,
+        dim: int,
+        token_mixer: Optional[dict] = None,
+        mlp: Optional[dict] = None,
+        norm_cfg: Optional[dict] = DEFAULT_NORM,
+        drop_path: float = 0.0,
+        layer_scale_init_value: Optional[float] = None,
+        res_scale_init_value: Optional[float] = None,
+    ):
         super().__init__()
         self.norm1 = build_norm(norm_cfg, dim)
-        self.token_mixer = build_module(token_mixer or dict(type='Identity'),
-                                        dim)
+        self.token_mixer = build_module(
+            token_mixer or dict(type='Identity'), dim
+        )
         self.drop_path1 = DropPath(drop_path) if drop_path else nn.Identity()
         self.layer_scale1 = _scale(dim, layer_scale_init_value)
         self.res_scale1 = _scale(dim, res_scale_init_value)
@@ -73,30 +79,40 @@ class MetaFormerBlock(Reparameterizable):
         self.res_scale2 = _scale(dim, res_scale_init_value)
 
     @staticmethod
-    def residual(x: torch.Tensor, y: torch.Tensor, res_scale: nn.Module,
-                 layer_scale: nn.Module) -> torch.Tensor:
+    def residual(
+        x: torch.Tensor,
+        y: torch.Tensor,
+        res_scale: nn.Module,
+        layer_scale: nn.Module,
+    ) -> torch.Tensor:
         """``res_scale(x) + layer_scale(y)``, in one fused op when only a
         layer scale is set (PoolFormer v1)."""
-        if isinstance(layer_scale, Scale) and isinstance(res_scale,
-                                                         nn.Identity):
+        if isinstance(layer_scale, Scale) and isinstance(
+            res_scale, nn.Identity
+        ):
             return torch.addcmul(x, y, layer_scale.scale)
         return res_scale(x) + layer_scale(y)
 
-    def _branch(self, x: torch.Tensor, index: int,
-                owned: bool = False) -> torch.Tensor:
+    def _branch(
+        self, x: torch.Tensor, index: int, owned: bool = False
+    ) -> torch.Tensor:
         norm = getattr(self, f'norm{index}')
         mixer = self.token_mixer if index == 1 else self.mlp
         layer_scale = getattr(self, f'layer_scale{index}')
         res_scale = getattr(self, f'res_scale{index}')
         drop_path = getattr(self, f'drop_path{index}')
         if self.training and self.lean and torch.is_grad_enabled():
-            out = lean_residual(x, norm, mixer, layer_scale, res_scale,
-                                drop_path)
+            out = lean_residual(
+                x, norm, mixer, layer_scale, res_scale, drop_path
+            )
             if out is not None:
                 return out
-        if not self.training and isinstance(mixer, Reparameterizable) and \
-                isinstance(layer_scale, nn.Identity) and \
-                isinstance(res_scale, nn.Identity):
+        if (
+            not self.training
+            and isinstance(mixer, Reparameterizable)
+            and isinstance(layer_scale, nn.Identity)
+            and isinstance(res_scale, nn.Identity)
+        ):
             return mixer.add_to(x, norm(x), owned=owned)
         y = drop_path(mixer(norm(x)))
         return self.residual(x, y, res_scale, layer_scale)
@@ -120,7 +136,7 @@ class MetaFormerBlock(Reparameterizable):
             setattr(self, f'norm{index}', norm or nn.Identity())
             name = f'layer_scale{index}'
             scale = getattr(self, name)
-            if isinstance(scale, Scale) and \
-                    mixer.absorb_output_scale(scale.scale.detach()):
+            if isinstance(scale, Scale) and mixer.absorb_output_scale(
+                scale.scale.detach()
+            ):
                 setattr(self, name, nn.Identity())
-

@@ -6,6 +6,7 @@ replaced by the one plain convolution it equals (BN folded into the
 kernel, parallel centred kernels summed, a ``x + conv(bn(x))`` skip folded
 into the identity). They map NCHW maps.
 """
+
 from typing import Optional, Sequence
 
 import torch
@@ -18,8 +19,12 @@ from .reparam import Fusable
 
 
 def is_pointwise(conv: nn.Conv2d) -> bool:
-    return conv.kernel_size == (1, 1) and conv.stride == (1, 1) and \
-        conv.groups == 1 and conv.padding == (0, 0)
+    return (
+        conv.kernel_size == (1, 1)
+        and conv.stride == (1, 1)
+        and conv.groups == 1
+        and conv.padding == (0, 0)
+    )
 
 
 def run_conv(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
@@ -35,11 +40,19 @@ def bn_scale_shift(bn: nn.modules.batchnorm._BatchNorm):
     return scale, bn.bias - bn.running_mean * scale
 
 
-def plain_conv(like: nn.Conv2d, weight: torch.Tensor,
-               bias: torch.Tensor) -> nn.Conv2d:
-    conv = nn.Conv2d(like.in_channels, like.out_channels, like.kernel_size,
-                     like.stride, like.padding, like.dilation, like.groups,
-                     bias=True).to(weight.device, weight.dtype)
+def plain_conv(
+    like: nn.Conv2d, weight: torch.Tensor, bias: torch.Tensor
+) -> nn.Conv2d:
+    conv = nn.Conv2d(
+        like.in_channels,
+        like.out_channels,
+        like.kernel_size,
+        like.stride,
+        like.padding,
+        like.dilation,
+        like.groups,
+        bias=True,
+    ).to(weight.device, weight.dtype)
     conv.weight.data.copy_(weight)
     conv.bias.data.copy_(bias)
     return conv
@@ -62,12 +75,26 @@ def sum_of_convs(branches: Sequence[nn.Conv2d]) -> nn.Conv2d:
 class ConvBN(Fusable):
     """Convolution without bias, then a norm (``c``, ``bn``)."""
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size=1, stride: int = 1, padding=0,
-                 groups: int = 1, norm_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size=1,
+        stride: int = 1,
+        padding=0,
+        groups: int = 1,
+        norm_cfg: Optional[dict] = None,
+    ):
         super().__init__()
-        self.c = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                           padding, groups=groups, bias=False)
+        self.c = nn.Conv2d(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            groups=groups,
+            bias=False,
+        )
         self.bn = build_norm(norm_cfg or dict(type='BN'), out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -76,8 +103,9 @@ class ConvBN(Fusable):
     @torch.no_grad()
     def fuse(self) -> nn.Conv2d:
         scale, shift = bn_scale_shift(self.bn)
-        return plain_conv(self.c, self.c.weight * scale[:, None, None, None],
-                          shift)
+        return plain_conv(
+            self.c, self.c.weight * scale[:, None, None, None], shift
+        )
 
 
 class RepDWConv(Fusable):
@@ -85,16 +113,34 @@ class RepDWConv(Fusable):
     ``kernel_size // 2`` conv + BN (``conv``, ``conv1``); the output channels
     may be a multiple of the input channels."""
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int = 7, stride: int = 1,
-                 norm_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int,
+        stride: int = 1,
+        norm_cfg: Optional[dict] = None,
+    ):
         super().__init__()
         small = kernel_size // 2
-        self.conv = ConvBN(in_channels, out_channels, kernel_size, stride,
-                           kernel_size // 2, groups=in_channels,
-                           norm_cfg=norm_cfg)
-        self.conv1 = ConvBN(in_channels, out_channels, small, stride,
-                            small // 2, groups=in_channels, norm_cfg=norm_cfg)
+        self.conv = ConvBN(
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            kernel_size // 2,
+            groups=in_channels,
+            norm_cfg=norm_cfg,
+        )
+        self.conv1 = ConvBN(
+            in_channels,
+            out_channels,
+            small,
+            stride,
+            small // 2,
+            groups=in_channels,
+            norm_cfg=norm_cfg,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.conv(x) + self.conv1(x)
@@ -109,14 +155,25 @@ class StripRepDWConv(Fusable):
     (for ``k > 3``), a ``1 x k`` and a ``k x 1`` strip, each with BN, in
     parallel (``conv1``, ``conv2``, ``strip_conv1``, ``strip_conv2``)."""
 
-    def __init__(self, channels: int, kernel_size: int = 9,
-                 norm_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        channels: int,
+        kernel_size: int = 9,
+        norm_cfg: Optional[dict] = None,
+    ):
         super().__init__()
         k = kernel_size
 
         def unit(size, padding):
-            return ConvBN(channels, channels, size, 1, padding,
-                          groups=channels, norm_cfg=norm_cfg)
+            return ConvBN(
+                channels,
+                channels,
+                size,
+                1,
+                padding,
+                groups=channels,
+                norm_cfg=norm_cfg,
+            )
 
         self.conv1 = unit(k, k // 2)
         if k > 3:
@@ -147,7 +204,8 @@ class BNConvSkip(Fusable):
     def fuse(self) -> nn.Conv2d:
         scale, shift = bn_scale_shift(self.bn)
         weight = self.c.weight.flatten(1)
-        eye = torch.eye(weight.shape[0], device=weight.device,
-                        dtype=weight.dtype)
+        eye = torch.eye(
+            weight.shape[0], device=weight.device, dtype=weight.dtype
+        )
         fused = (weight * scale[None, :] + eye)[..., None, None]
         return plain_conv(self.c, fused, weight @ shift)

@@ -1,4 +1,5 @@
 """Patch embedding (stem) and downsampling of the MetaFormer core."""
+
 from typing import Optional
 
 import torch
@@ -21,12 +22,19 @@ class Stem(nn.Module):
         norm_cfg (dict, optional): Norm after the convolution.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int = 7, stride: int = 4, padding: int = 2,
-                 norm_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        kernel_size: int = 7,
+        stride: int = 4,
+        padding: int = 2,
+        norm_cfg: Optional[dict] = None,
+    ):
         super().__init__()
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                              padding)
+        self.conv = nn.Conv2d(
+            in_channels, out_channels, kernel_size, stride, padding
+        )
         self.norm = build_norm(norm_cfg, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -44,22 +52,29 @@ class Downsampling(nn.Module):
     Args:
         in_channels (int): Input channels.
         out_channels (int): Output channels.
-        kernel_size, stride, padding (int): Convolution geometry.
-            Defaults to 3, 2, 1.
         norm_cfg (dict, optional): Norm before the convolution (MetaFormer
             baselines).
+        kernel_size, stride, padding (int): Convolution geometry.
+            Defaults to 3, 2, 1.
         post_norm_cfg (dict, optional): Norm after the convolution
             (TransNeXt's overlapping patch embedding).
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 kernel_size: int = 3, stride: int = 2, padding: int = 1,
-                 norm_cfg: Optional[dict] = None,
-                 post_norm_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        norm_cfg: Optional[dict] = None,
+        kernel_size: int = 3,
+        stride: int = 2,
+        padding: int = 1,
+        post_norm_cfg: Optional[dict] = None,
+    ):
         super().__init__()
         self.norm = build_norm(norm_cfg, in_channels)
-        self.conv = nn.Conv2d(in_channels, out_channels, kernel_size, stride,
-                              padding)
+        self.conv = nn.Conv2d(
+            in_channels, out_channels, kernel_size, stride, padding
+        )
         self.post_norm = build_norm(post_norm_cfg, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

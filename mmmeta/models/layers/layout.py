@@ -4,6 +4,7 @@ Inside a MetaFormer stage, tensors are channels-last ``(B, H, W, C)``: the
 1x1 projections are then plain matrix products over ``B*H*W`` rows. The two
 views below switch between that layout and NCHW without copying.
 """
+
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -25,8 +26,9 @@ def nhwc_view(x: torch.Tensor) -> torch.Tensor:
     return x.permute(0, 2, 3, 1)
 
 
-def to_pair(value: Union[int, Sequence[int], None]
-            ) -> Optional[Tuple[int, int]]:
+def to_pair(
+    value: Union[int, Sequence[int], None],
+) -> Optional[Tuple[int, int]]:
     """``7`` -> ``(7, 7)``; a pair stays a pair of ints; None stays None."""
     if value is None:
         return None

@@ -30,6 +30,7 @@ gradients of every family to 1e-5). ``torch.compile`` traces the functions
 (no graph break). Under autocast the branch uses autograd (the functions
 assume one dtype).
 """
+
 from typing import Callable, Optional, Sequence, Tuple
 
 import torch
@@ -59,41 +60,63 @@ def norm_spec(norm: nn.Module) -> Optional[Tuple]:
     return None
 
 
-def _normalize(x: Tensor, kind: Optional[str], eps: float,
-               weight: Optional[Tensor], bias: Optional[Tensor]
-               ) -> Tuple[Tensor, Tuple[Tensor, ...]]:
+def _normalize(
+    x: Tensor,
+    kind: Optional[str],
+    eps: float,
+    weight: Optional[Tensor],
+    bias: Optional[Tensor],
+) -> Tuple[Tensor, Tuple[Tensor, ...]]:
     """The norm's output and ``(mean, rstd, normalised-before-affine)``
     (what its backward needs)."""
     if kind is None:
         return x, ()
     if kind == 'channel':
-        out, mean, rstd = aten.native_layer_norm(x, x.shape[-1:], weight,
-                                                 bias, eps)
+        out, mean, rstd = aten.native_layer_norm(
+            x, x.shape[-1:], weight, bias, eps
+        )
         return out, (mean, rstd)
-    xhat, mean, rstd = aten.native_layer_norm(x, x.shape[1:], None, None,
-                                              eps)
-    out = xhat * weight if bias is None else torch.addcmul(bias, xhat,
-                                                           weight)
+    xhat, mean, rstd = aten.native_layer_norm(x, x.shape[1:], None, None, eps)
+    out = xhat * weight if bias is None else torch.addcmul(bias, xhat, weight)
     return out, (mean, rstd, xhat)
 
 
-def _normalize_backward(grad: Tensor, x: Tensor, kind: Optional[str],
-                        weight: Optional[Tensor], bias: Optional[Tensor],
-                        stats: Tuple[Tensor, ...]) -> Tuple:
+def _normalize_backward(
+    grad: Tensor,
+    x: Tensor,
+    kind: Optional[str],
+    weight: Optional[Tensor],
+    bias: Optional[Tensor],
+    stats: Tuple[Tensor, ...],
+) -> Tuple:
     """``(grad_x, grad_weight, grad_bias)`` of :func:`_normalize`."""
     if kind is None:
         return grad, None, None
     if kind == 'channel':
         mean, rstd = stats
         return aten.native_layer_norm_backward(
-            grad, x, x.shape[-1:], mean, rstd, weight, bias,
-            [True, weight is not None, bias is not None])
+            grad,
+            x,
+            x.shape[-1:],
+            mean,
+            rstd,
+            weight,
+            bias,
+            [True, weight is not None, bias is not None],
+        )
     mean, rstd, xhat = stats
     grad_weight = channel_sums(grad, xhat)
     grad_bias = None if bias is None else rows(grad).sum(0)
     grad_x = aten.native_layer_norm_backward(
-        grad * weight, x, x.shape[1:], mean, rstd, None, None,
-        [True, False, False])[0]
+        grad * weight,
+        x,
+        x.shape[1:],
+        mean,
+        rstd,
+        None,
+        None,
+        [True, False, False],
+    )[0]
     return grad_x, grad_weight, grad_bias
 
 
@@ -114,8 +137,9 @@ def activation_spec(act: nn.Module) -> Optional[Tuple[Tuple, Tuple]]:
     return None
 
 
-def activate(kind: Tuple, x: Tensor, scale: Optional[Tensor],
-             bias: Optional[Tensor]) -> Tensor:
+def activate(
+    kind: Tuple, x: Tensor, scale: Optional[Tensor], bias: Optional[Tensor]
+) -> Tensor:
     """The activation of :func:`activation_spec` on ``x`` (a new tensor)."""
     name, approximate = kind
     if name == 'gelu':
@@ -130,13 +154,13 @@ def activate(kind: Tuple, x: Tensor, scale: Optional[Tensor],
     return torch.addcmul(bias, scale, out.square_())  # as StarReLU does
 
 
-def activate_backward(kind: Tuple, grad: Tensor, x: Tensor,
-                      scale: Optional[Tensor]) -> Tuple:
+def activate_backward(
+    kind: Tuple, grad: Tensor, x: Tensor, scale: Optional[Tensor]
+) -> Tuple:
     """``(grad_x, grad_scale, grad_bias)`` of :func:`activate`."""
     name, approximate = kind
     if name == 'gelu':
-        return aten.gelu_backward(grad, x, approximate=approximate), None, \
-            None
+        return aten.gelu_backward(grad, x, approximate=approximate), None, None
     if name == 'identity':
         return grad, None, None
     if name == 'relu':
@@ -145,8 +169,9 @@ def activate_backward(kind: Tuple, grad: Tensor, x: Tensor,
     grad_positive = grad * positive  # d/dx relu(x)^2 = 2 relu(x)
     if name == 'square':
         return grad_positive.mul_(2), None, None
-    grad_scale = torch.dot(grad_positive.flatten(),
-                           positive.flatten()).reshape(1)
+    grad_scale = torch.dot(
+        grad_positive.flatten(), positive.flatten()
+    ).reshape(1)
     grad_bias = grad.sum().reshape(1)
     return grad_positive.mul_(2 * scale), grad_scale, grad_bias
 
@@ -167,24 +192,42 @@ _HAS_ONEDNN = torch.backends.mkldnn.is_available()
 
 
 def _through_onednn(x: Tensor) -> bool:
-    return (_HAS_ONEDNN and x.is_cpu and x.dim() == 4
-            and x.dtype == torch.float32)
+    return (
+        _HAS_ONEDNN and x.is_cpu and x.dim() == 4 and x.dtype == torch.float32
+    )
 
 
-def _conv(x: Tensor, weight: Tensor, bias: Optional[Tensor], padding,
-          groups: int) -> Tensor:
+def _conv(
+    x: Tensor, weight: Tensor, bias: Optional[Tensor], padding, groups: int
+) -> Tensor:
     """A stride-1 convolution of a channels-last map (its NCHW view)."""
-    return nhwc_view(F.conv2d(nchw_view(x), weight, bias, padding=padding,
-                              groups=groups))
+    return nhwc_view(
+        F.conv2d(nchw_view(x), weight, bias, padding=padding, groups=groups)
+    )
 
 
-def _conv_backward(grad: Tensor, x: Tensor, weight: Tensor,
-                   bias: Optional[Tensor], padding, groups: int) -> Tuple:
+def _conv_backward(
+    grad: Tensor,
+    x: Tensor,
+    weight: Tensor,
+    bias: Optional[Tensor],
+    padding,
+    groups: int,
+) -> Tuple:
     """``(grad_x, grad_weight, grad_bias)`` of :func:`_conv`."""
     grad_x, grad_weight, grad_bias = aten.convolution_backward(
-        nchw_view(grad), nchw_view(x), weight,
-        None if bias is None else [weight.shape[0]], [1, 1], list(padding),
-        [1, 1], False, [0, 0], groups, [True, True, bias is not None])
+        nchw_view(grad),
+        nchw_view(x),
+        weight,
+        None if bias is None else [weight.shape[0]],
+        [1, 1],
+        list(padding),
+        [1, 1],
+        False,
+        [0, 0],
+        groups,
+        [True, True, bias is not None],
+    )
     return nhwc_view(grad_x), grad_weight, grad_bias
 
 
@@ -198,38 +241,49 @@ def project(x: Tensor, weight: Tensor, bias: Optional[Tensor]) -> Tensor:
     return F.linear(x, weight, bias)
 
 
-def project_backward(grad: Tensor, x: Tensor, weight: Tensor,
-                     bias: Optional[Tensor]) -> Tuple:
+def project_backward(
+    grad: Tensor, x: Tensor, weight: Tensor, bias: Optional[Tensor]
+) -> Tuple:
     """``(grad_x, grad_weight, grad_bias)`` of :func:`project`."""
     if _through_onednn(x):
         grad_x, grad_weight, grad_bias = _conv_backward(
-            grad, x, weight[:, :, None, None], bias, (0, 0), 1)
+            grad, x, weight[:, :, None, None], bias, (0, 0), 1
+        )
         return grad_x, grad_weight.flatten(1), grad_bias
     grad_rows = rows(grad)
     grad_bias = None if bias is None else grad_rows.sum(0)
     return F.linear(grad, weight.t()), grad_rows.t() @ rows(x), grad_bias
 
 
-def scaled_linear(x: Tensor, weight: Tensor, bias: Optional[Tensor],
-                  scale: Optional[Tensor]) -> Tensor:
+def scaled_linear(
+    x: Tensor, weight: Tensor, bias: Optional[Tensor], scale: Optional[Tensor]
+) -> Tensor:
     """``scale * linear(x)`` with the scale folded into the weights."""
     if scale is None:
         return project(x, weight, bias)
-    return project(x, weight * scale[:, None],
-                   None if bias is None else bias * scale)
+    return project(
+        x, weight * scale[:, None], None if bias is None else bias * scale
+    )
 
 
-def scaled_linear_backward(grad: Tensor, x: Tensor, weight: Tensor,
-                           bias: Optional[Tensor],
-                           scale: Optional[Tensor]) -> Tuple:
+def scaled_linear_backward(
+    grad: Tensor,
+    x: Tensor,
+    weight: Tensor,
+    bias: Optional[Tensor],
+    scale: Optional[Tensor],
+) -> Tuple:
     """``(grad_x, grad_weight, grad_bias, grad_scale)`` of
     :func:`scaled_linear`; the scale's gradient is read off the weight's
     (no saved output needed)."""
     if scale is None:
         return (*project_backward(grad, x, weight, bias), None)
     grad_x, product, grad_bias = project_backward(
-        grad, x, weight * scale[:, None],
-        None if bias is None else bias * scale)
+        grad,
+        x,
+        weight * scale[:, None],
+        None if bias is None else bias * scale,
+    )
     # product = d/d(scale * weight); grad_bias = d/d(scale * bias)
     grad_scale = (product * weight).sum(1)
     if bias is not None:
@@ -239,22 +293,33 @@ def scaled_linear_backward(grad: Tensor, x: Tensor, weight: Tensor,
 
 
 # ------------------------------------------------------------ depthwise
-def depthwise(x: Tensor, weight: Tensor, bias: Optional[Tensor],
-              padding) -> Tensor:
+def depthwise(
+    x: Tensor, weight: Tensor, bias: Optional[Tensor], padding
+) -> Tensor:
     """A depthwise convolution of a channels-last map (stride 1)."""
     return _conv(x, weight, bias, padding, weight.shape[0])
 
 
-def depthwise_backward(grad: Tensor, x: Tensor, weight: Tensor,
-                       bias: Optional[Tensor], padding) -> Tuple:
+def depthwise_backward(
+    grad: Tensor, x: Tensor, weight: Tensor, bias: Optional[Tensor], padding
+) -> Tuple:
     """``(grad_x, grad_weight, grad_bias)`` of :func:`depthwise`."""
     return _conv_backward(grad, x, weight, bias, padding, weight.shape[0])
 
 
 # ------------------------------------------------------- the branch itself
-def _branch_forward(ctx, mixer_forward: Callable, x: Tensor, constants,
-                    norm_weight, norm_bias, res_scale, layer_scale, keep,
-                    *tensors):
+def _branch_forward(
+    ctx,
+    mixer_forward: Callable,
+    x: Tensor,
+    constants,
+    norm_weight,
+    norm_bias,
+    res_scale,
+    layer_scale,
+    keep,
+    *tensors,
+):
     (kind, eps), mixer_constants = constants
     n, _ = _normalize(x, kind, eps, norm_weight, norm_bias)
     y, saved = mixer_forward(mixer_constants, n, layer_scale, tensors)
@@ -262,15 +327,24 @@ def _branch_forward(ctx, mixer_forward: Callable, x: Tensor, constants,
     out = skip + y if keep is None else torch.addcmul(skip, y, keep)
     ctx.constants = constants
     ctx.num_saved = len(saved)
-    ctx.save_for_backward(x, norm_weight, norm_bias, res_scale, layer_scale,
-                          keep, *tensors, *saved)
+    ctx.save_for_backward(
+        x,
+        norm_weight,
+        norm_bias,
+        res_scale,
+        layer_scale,
+        keep,
+        *tensors,
+        *saved,
+    )
     return out
 
 
 def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
     (kind, eps), mixer_constants = ctx.constants
-    x, norm_weight, norm_bias, res_scale, layer_scale, keep, *rest = \
+    x, norm_weight, norm_bias, res_scale, layer_scale, keep, *rest = (
         ctx.saved_tensors
+    )
     split = len(rest) - ctx.num_saved
     tensors, saved = rest[:split], rest[split:]
     grad = grad.contiguous()
@@ -278,22 +352,33 @@ def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
     with torch.no_grad():
         n, stats = _normalize(x, kind, eps, norm_weight, norm_bias)
         grad_n, grad_layer_scale, tensor_grads = mixer_backward(
-            mixer_constants, n, saved, grad_y, layer_scale, tensors)
+            mixer_constants, n, saved, grad_y, layer_scale, tensors
+        )
         del n
         grad_x, grad_norm_weight, grad_norm_bias = _normalize_backward(
-            grad_n, x, kind, norm_weight, norm_bias, stats)
+            grad_n, x, kind, norm_weight, norm_bias, stats
+        )
         grad_res_scale = None
         if res_scale is None:
             grad_x = grad_x + grad
         else:
             grad_x = torch.addcmul(grad_x, grad, res_scale)
             grad_res_scale = channel_sums(grad, x)
-    return (grad_x, None, grad_norm_weight, grad_norm_bias, grad_res_scale,
-            grad_layer_scale, None, *tensor_grads)
+    return (
+        grad_x,
+        None,
+        grad_norm_weight,
+        grad_norm_bias,
+        grad_res_scale,
+        grad_layer_scale,
+        None,
+        *tensor_grads,
+    )
 
 
-def lean_function(name: str, mixer_forward: Callable,
-                  mixer_backward: Callable) -> type:
+def lean_function(
+    name: str, mixer_forward: Callable, mixer_backward: Callable
+) -> type:
     """A ``torch.autograd.Function`` running a whole lean branch around a
     mixer's ``forward`` / ``backward`` pair (see the module docstring)."""
 
@@ -303,10 +388,15 @@ def lean_function(name: str, mixer_forward: Callable,
     def backward(ctx, grad):
         return _branch_backward(ctx, mixer_backward, grad)
 
-    return type(name, (torch.autograd.Function, ),
-                dict(forward=staticmethod(forward),
-                     backward=staticmethod(backward),
-                     __doc__=f'Lean branch: {name}.'))
+    return type(
+        name,
+        (torch.autograd.Function,),
+        dict(
+            forward=staticmethod(forward),
+            backward=staticmethod(backward),
+            __doc__=f'Lean branch: {name}.',
+        ),
+    )
 
 
 def _optional_scale(module: nn.Module) -> Tuple[bool, Optional[Tensor]]:
@@ -315,32 +405,52 @@ def _optional_scale(module: nn.Module) -> Tuple[bool, Optional[Tensor]]:
     return isinstance(module, nn.Identity), None
 
 
-def lean_residual(x: Tensor, norm: nn.Module, mixer: nn.Module,
-                  layer_scale: nn.Module, res_scale: nn.Module,
-                  drop_path: nn.Module) -> Optional[Tensor]:
+def _under_autocast(x: Tensor) -> bool:
+    """Whether autocast is on for ``x`` 's device (devices autocast does not
+    know, e.g. ``meta``, never are)."""
+    device = x.device.type
+    return device in ('cpu', 'cuda', 'xpu', 'mps') and (
+        torch.is_autocast_enabled(device)
+    )
+
+
+def lean_residual(
+    x: Tensor,
+    norm: nn.Module,
+    mixer: nn.Module,
+    layer_scale: nn.Module,
+    res_scale: nn.Module,
+    drop_path: nn.Module,
+) -> Optional[Tensor]:
     """``res_scale(x) + drop_path(layer_scale(mixer(norm(x))))`` as one
     lean function, or None where a part has no lean form (the caller then
     runs it under autograd)."""
     spec = getattr(mixer, 'lean_spec', None)
-    if spec is None or torch.is_autocast_enabled(x.device.type):
+    if spec is None or _under_autocast(x):
         return None
     mixer_spec, norm_parts = spec(), norm_spec(norm)
     layer_ok, layer = _optional_scale(layer_scale)
     res_ok, res = _optional_scale(res_scale)
     drop_ok = isinstance(drop_path, (DropPath, nn.Identity))
-    if mixer_spec is None or norm_parts is None or not (layer_ok and res_ok
-                                                         and drop_ok):
+    if (
+        mixer_spec is None
+        or norm_parts is None
+        or not (layer_ok and res_ok and drop_ok)
+    ):
         return None
-    keep = drop_path.keep_factor(x) if isinstance(drop_path,
-                                                  DropPath) else None
+    keep = (
+        drop_path.keep_factor(x) if isinstance(drop_path, DropPath) else None
+    )
     function, constants, tensors = mixer_spec
     kind, eps, weight, bias = norm_parts
-    return function.apply(x, ((kind, eps), constants), weight, bias, res,
-                          layer, keep, *tensors)
+    return function.apply(
+        x, ((kind, eps), constants), weight, bias, res, layer, keep, *tensors
+    )
 
 
-def saved_bytes(run: Callable[[], object],
-                exclude: Sequence[Tensor] = ()) -> int:
+def saved_bytes(
+    run: Callable[[], object], exclude: Sequence[Tensor] = ()
+) -> int:
     """Bytes autograd saves for backward while ``run()`` runs: each storage
     counted once, those of ``exclude`` (e.g. the parameters) not at all."""
     skip = {t.untyped_storage().data_ptr() for t in exclude}

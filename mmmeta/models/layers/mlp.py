@@ -1,4 +1,5 @@
 """The channel MLP of the MetaFormer block, with deploy folding."""
+
 from typing import Optional
 
 import torch
@@ -26,8 +27,9 @@ from .norms import take_affine
 from .reparam import Reparameterizable
 
 
-def fold_affine_into_linear(linear: nn.Linear, weight: torch.Tensor,
-                            bias: Optional[torch.Tensor]) -> nn.Linear:
+def fold_affine_into_linear(
+    linear: nn.Linear, weight: torch.Tensor, bias: Optional[torch.Tensor]
+) -> nn.Linear:
     """The linear layer equal to ``linear(x * weight + bias)``.
 
     Returns a new ``nn.Linear`` when a bias has to be added, else ``linear``
@@ -43,8 +45,9 @@ def fold_affine_into_linear(linear: nn.Linear, weight: torch.Tensor,
         if new_bias is None:
             return linear
         if linear.bias is None:
-            folded = nn.Linear(linear.in_features, linear.out_features,
-                               bias=True).to(linear.weight)
+            folded = nn.Linear(
+                linear.in_features, linear.out_features, bias=True
+            ).to(linear.weight)
             folded.weight.copy_(linear.weight)
             folded.bias.copy_(new_bias)
             return folded
@@ -60,9 +63,13 @@ def scale_linear_output(linear: nn.Linear, scale: torch.Tensor) -> None:
             linear.bias.mul_(scale)
 
 
-def linear_add_to(skip: torch.Tensor, hidden: torch.Tensor,
-                  weight: torch.Tensor, bias: Optional[torch.Tensor],
-                  owned: bool = False) -> torch.Tensor:
+def linear_add_to(
+    skip: torch.Tensor,
+    hidden: torch.Tensor,
+    weight: torch.Tensor,
+    bias: Optional[torch.Tensor],
+    owned: bool = False,
+) -> torch.Tensor:
     """``skip + linear(hidden)`` on channels-last maps, the addition fused
     into the matrix product (no autograd; ``weight`` is ``(out, in)``).
     With ``owned``, the product accumulates into ``skip`` itself (no copy
@@ -71,8 +78,12 @@ def linear_add_to(skip: torch.Tensor, hidden: torch.Tensor,
     hidden = hidden.reshape(-1, hidden.shape[-1])
     # (a jit trace, e.g. a FLOP counter, and autocast, with mixed dtypes,
     # see the out-of-place op)
-    if (owned and skip.is_contiguous() and not torch.jit.is_tracing()
-            and skip.dtype == hidden.dtype == weight.dtype):
+    if (
+        owned
+        and skip.is_contiguous()
+        and not torch.jit.is_tracing()
+        and skip.dtype == hidden.dtype == weight.dtype
+    ):
         out = rows.addmm_(hidden, weight.t())
     else:
         out = torch.addmm(rows, hidden, weight.t())
@@ -81,19 +92,46 @@ def linear_add_to(skip: torch.Tensor, hidden: torch.Tensor,
     return out.view(skip.shape)
 
 
+class AddsThroughOutputProjection:
+    """``add_to`` for a mixer that is ``fc2(hidden(x))``: at inference the
+    residual addition joins ``fc2``'s matrix product (``fc2`` a Linear or a
+    1x1 convolution)."""
+
+    def add_to(
+        self, skip: torch.Tensor, x: torch.Tensor, owned: bool = False
+    ) -> torch.Tensor:
+        if torch.is_grad_enabled() or self.training:
+            return skip + self(x)
+        weight = self.fc2.weight.flatten(1)
+        return linear_add_to(
+            skip, self.hidden(x), weight, self.fc2.bias, owned
+        )
+
+
 class ProjectionEnds(Reparameterizable):
     """A part whose first operation is a linear ``input_proj`` and last a
-    linear ``output_proj`` (attribute names): deploy folds the pre-norm's
-    affine into the first and the layer scale behind into the last."""
+    linear ``output_proj`` (attribute names, given as the subclass's
+    ``ends=(input_proj, output_proj)``): deploy folds the pre-norm's affine
+    into the first and the layer scale behind into the last."""
 
     input_proj = ''
     output_proj = ''
 
+    def __init_subclass__(cls, ends=None, **kwargs) -> None:
+        super().__init_subclass__(**kwargs)
+        if ends is not None:
+            cls.input_proj, cls.output_proj = ends
+
     def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
         weight, bias = take_affine(norm)
         if weight is not None:
-            setattr(self, self.input_proj, fold_affine_into_linear(
-                getattr(self, self.input_proj), weight, bias))
+            setattr(
+                self,
+                self.input_proj,
+                fold_affine_into_linear(
+                    getattr(self, self.input_proj), weight, bias
+                ),
+            )
         return norm
 
     def absorb_output_scale(self, scale: torch.Tensor) -> bool:
@@ -105,25 +143,36 @@ def _mlp_forward(act, n, scale, tensors):
     fc1_weight, fc1_bias, act_scale, act_bias, fc2_weight, fc2_bias = tensors
     hidden = project(n, fc1_weight, fc1_bias)
     activated = activate(act, hidden, act_scale, act_bias)
-    return scaled_linear(activated, fc2_weight, fc2_bias, scale), (hidden, )
+    return scaled_linear(activated, fc2_weight, fc2_bias, scale), (hidden,)
 
 
 def _mlp_backward(act, n, saved, grad_y, scale, tensors):
     fc1_weight, fc1_bias, act_scale, act_bias, fc2_weight, fc2_bias = tensors
-    (hidden, ) = saved
+    (hidden,) = saved
     activated = activate(act, hidden, act_scale, act_bias)
-    grad_act, grad_fc2_weight, grad_fc2_bias, grad_scale = \
-        scaled_linear_backward(grad_y, activated, fc2_weight, fc2_bias,
-                               scale)
+    grad_act, grad_fc2_weight, grad_fc2_bias, grad_scale = (
+        scaled_linear_backward(grad_y, activated, fc2_weight, fc2_bias, scale)
+    )
     del activated
     grad_hidden, grad_act_scale, grad_act_bias = activate_backward(
-        act, grad_act, hidden, act_scale)
+        act, grad_act, hidden, act_scale
+    )
     del grad_act
     grad_n, grad_fc1_weight, grad_fc1_bias = project_backward(
-        grad_hidden, n, fc1_weight, fc1_bias)
-    return grad_n, grad_scale, (grad_fc1_weight, grad_fc1_bias,
-                                grad_act_scale, grad_act_bias,
-                                grad_fc2_weight, grad_fc2_bias)
+        grad_hidden, n, fc1_weight, fc1_bias
+    )
+    return (
+        grad_n,
+        grad_scale,
+        (
+            grad_fc1_weight,
+            grad_fc1_bias,
+            grad_act_scale,
+            grad_act_bias,
+            grad_fc2_weight,
+            grad_fc2_bias,
+        ),
+    )
 
 
 #: The lean branch of :class:`Mlp`: keeps fc1's output only (the
@@ -132,7 +181,7 @@ MLP_BRANCH = lean_function('MlpBranch', _mlp_forward, _mlp_backward)
 
 
 @MODELS.register_module()
-class Mlp(ProjectionEnds):
+class Mlp(AddsThroughOutputProjection, ProjectionEnds, ends=('fc1', 'fc2')):
     """Channel MLP: ``fc1 -> act -> drop -> fc2 -> drop``.
 
     Deploy: the affine transform of the norm in front folds into ``fc1``,
@@ -147,14 +196,18 @@ class Mlp(ProjectionEnds):
         act_cfg (dict): Activation. Defaults to ``dict(type='StarReLU')``.
         bias (bool): Whether the two projections have biases.
             Defaults to False.
-        drop (float): Dropout rate. Defaults to 0.
+        drop (float): Dropout rate, after the activation and after ``fc2``.
+            Defaults to 0.
     """
 
-    input_proj, output_proj = 'fc1', 'fc2'
-
-    def __init__(self, dim: int, mlp_ratio: float = 4,
-                 act_cfg: Optional[dict] = None, bias: bool = False,
-                 drop: float = 0.0):
+    def __init__(
+        self,
+        dim: int,
+        mlp_ratio: float = 4,
+        act_cfg: Optional[dict] = None,
+        bias: bool = False,
+        drop: float = 0.0,
+    ):
         super().__init__()
         self.fc1 = nn.Linear(dim, int(mlp_ratio * dim), bias=bias)
         self.act = build_module(act_cfg or dict(type='StarReLU'))
@@ -181,16 +234,11 @@ class Mlp(ProjectionEnds):
             # fc2(s * relu(x)^2 + b) == fc2'(relu(x)^2)
             channels = self.fc2.in_features
             self.fc2 = fold_affine_into_linear(
-                self.fc2, self.act.scale.detach().expand(channels),
-                self.act.bias.detach().expand(channels))
+                self.fc2,
+                self.act.scale.detach().expand(channels),
+                self.act.bias.detach().expand(channels),
+            )
             self.act = SquaredReLU()
-
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
-               owned: bool = False) -> torch.Tensor:
-        if torch.is_grad_enabled() or self.training:
-            return skip + self(x)
-        return linear_add_to(skip, self.hidden(x), self.fc2.weight,
-                             self.fc2.bias, owned)
 
     def lean_spec(self):
         """The lean training branch (``mmmeta.models.layers.lean``), None
@@ -199,5 +247,15 @@ class Mlp(ProjectionEnds):
         if act is None or (self.training and (self.drop1.p or self.drop2.p)):
             return None
         kind, (act_scale, act_bias) = act
-        return MLP_BRANCH, kind, (self.fc1.weight, self.fc1.bias, act_scale,
-                                  act_bias, self.fc2.weight, self.fc2.bias)
+        return (
+            MLP_BRANCH,
+            kind,
+            (
+                self.fc1.weight,
+                self.fc1.bias,
+                act_scale,
+                act_bias,
+                self.fc2.weight,
+                self.fc2.bias,
+            ),
+        )

@@ -4,6 +4,7 @@ Every norm here normalises a channels-last ``(B, H, W, C)`` map unless its
 name says otherwise; ``BN`` / ``SyncBN`` are PyTorch's NCHW batch norms, used
 inside the convolution units of FFNet.
 """
+
 from typing import Optional, Tuple
 
 import torch
@@ -94,8 +95,9 @@ def build_norm(cfg: Optional[dict], channels: int) -> nn.Module:
     return norm
 
 
-def take_affine(norm: nn.Module
-                ) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+def take_affine(
+    norm: nn.Module,
+) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
     """Remove a norm's per-channel affine transform and return it.
 
     After this the norm only normalises; the caller folds ``(weight, bias)``
@@ -106,8 +108,7 @@ def take_affine(norm: nn.Module
         ``(weight, bias)`` (detached; ``bias`` may be None), or
         ``(None, None)`` if the norm has no affine transform to give.
     """
-    if not isinstance(norm, (GroupNorm1, nn.LayerNorm)) or \
-            norm.weight is None:
+    if not isinstance(norm, (GroupNorm1, nn.LayerNorm)) or norm.weight is None:
         return None, None
     weight = norm.weight.detach().clone()
     bias = None if norm.bias is None else norm.bias.detach().clone()

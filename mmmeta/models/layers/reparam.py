@@ -18,6 +18,7 @@ Two kinds of parts take part:
 applies both. Outputs stay the same up to float rounding; the model is for
 inference only afterwards.
 """
+
 from typing import Optional
 
 import torch
@@ -61,8 +62,9 @@ class Reparameterizable(nn.Module):
         """
         return False
 
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
-               owned: bool = False) -> torch.Tensor:
+    def add_to(
+        self, skip: torch.Tensor, x: torch.Tensor, owned: bool = False
+    ) -> torch.Tensor:
         """``skip + self(x)``; parts may fuse the addition into their last
         operation, and write it into ``skip`` when the caller ``owned`` it
         (a temporary nothing else reads; inference only)."""

@@ -1,4 +1,5 @@
 """The two residual-branch modifiers of a MetaFormer block."""
+
 from typing import Optional
 
 import torch
@@ -18,7 +19,7 @@ class Scale(nn.Module):
 
     def __init__(self, dim: int, init_value: float = 1.0):
         super().__init__()
-        self.scale = nn.Parameter(torch.full((dim, ), float(init_value)))
+        self.scale = nn.Parameter(torch.full((dim,), float(init_value)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return x * self.scale
@@ -41,7 +42,7 @@ class DropPath(nn.Module):
         if self.drop_prob == 0.0 or not self.training:
             return None
         keep = 1.0 - self.drop_prob
-        mask_shape = (x.shape[0], ) + (1, ) * (x.ndim - 1)
+        mask_shape = (x.shape[0],) + (1,) * (x.ndim - 1)
         return x.new_empty(mask_shape).bernoulli_(keep).div_(keep)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

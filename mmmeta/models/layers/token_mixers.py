@@ -5,6 +5,7 @@ RandFormer).
 A token mixer takes ``dim`` as its first argument and maps a channels-last
 ``(B, H, W, C)`` tensor to one of the same shape.
 """
+
 from typing import Optional
 
 import torch
@@ -19,9 +20,15 @@ from .reparam import Reparameterizable
 
 
 def _average(x: torch.Tensor, size: int) -> torch.Tensor:
-    return nhwc_view(F.avg_pool2d(nchw_view(x), size, stride=1,
-                                  padding=size // 2,
-                                  count_include_pad=False))
+    return nhwc_view(
+        F.avg_pool2d(
+            nchw_view(x),
+            size,
+            stride=1,
+            padding=size // 2,
+            count_include_pad=False,
+        )
+    )
 
 
 def _scale_gradient(grad_y, y, scale):
@@ -38,11 +45,17 @@ def _pooling_forward(constants, n, scale, tensors):
 
 def _pooling_backward(constants, n, saved, grad_y, scale, tensors):
     size = constants
-    grad_scale, grad_y = _scale_gradient(grad_y, _average(n, size) - n,
-                                         scale)
+    grad_scale, grad_y = _scale_gradient(grad_y, _average(n, size) - n, scale)
     grad_pool = torch.ops.aten.avg_pool2d_backward(
-        nchw_view(grad_y), nchw_view(n), [size, size], [1, 1],
-        [size // 2, size // 2], False, False, None)
+        nchw_view(grad_y),
+        nchw_view(n),
+        [size, size],
+        [1, 1],
+        [size // 2, size // 2],
+        False,
+        False,
+        None,
+    )
     return nhwc_view(grad_pool) - grad_y, grad_scale, ()
 
 
@@ -57,10 +70,12 @@ def _identity_backward(constants, n, saved, grad_y, scale, tensors):
 
 #: Lean branches: pooling keeps nothing but the branch input (its backward
 #: needs no saved map), identity likewise.
-POOLING_BRANCH = lean_function('PoolingBranch', _pooling_forward,
-                               _pooling_backward)
-IDENTITY_BRANCH = lean_function('IdentityBranch', _identity_forward,
-                                _identity_backward)
+POOLING_BRANCH = lean_function(
+    'PoolingBranch', _pooling_forward, _pooling_backward
+)
+IDENTITY_BRANCH = lean_function(
+    'IdentityBranch', _identity_forward, _identity_backward
+)
 
 
 @MODELS.register_module()
@@ -100,8 +115,7 @@ class Pooling(Reparameterizable):
         """``weight / std(x)`` per sample and channel (absorbed norm), in
         ``x``'s dtype; the statistics are taken in float32, as the norm
         itself does under autocast."""
-        var = torch.var(x.float(), dim=(1, 2, 3), unbiased=False,
-                        keepdim=True)
+        var = torch.var(x.float(), dim=(1, 2, 3), unbiased=False, keepdim=True)
         scale = self.deploy_scale.float() * torch.rsqrt(var + self.norm_eps)
         return scale.to(x.dtype)
 
@@ -111,8 +125,11 @@ class Pooling(Reparameterizable):
         return (self.pool(x) - x) * self._scale(x)
 
     def absorb_preceding_norm(self, norm: nn.Module) -> Optional[nn.Module]:
-        if not isinstance(norm, GroupNorm1) or norm.weight is None or \
-                self.deploy_scale is not None:
+        if (
+            not isinstance(norm, GroupNorm1)
+            or norm.weight is None
+            or self.deploy_scale is not None
+        ):
             return norm
         self.norm_eps = norm.eps
         self.deploy_scale = norm.weight.detach().clone()
@@ -124,15 +141,17 @@ class Pooling(Reparameterizable):
         self.deploy_scale = self.deploy_scale * scale
         return True
 
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
-               owned: bool = False) -> torch.Tensor:
+    def add_to(
+        self, skip: torch.Tensor, x: torch.Tensor, owned: bool = False
+    ) -> torch.Tensor:
         if self.deploy_scale is None or x is not skip:
             return skip + self(x)
         return torch.lerp(skip, self.pool(skip), self._scale(skip))
 
     def extra_repr(self) -> str:
         return f'pool_size={self.pool_size}' + (
-            ', norm folded in' if self.deploy_scale is not None else '')
+            ', norm folded in' if self.deploy_scale is not None else ''
+        )
 
 
 @MODELS.register_module()

@@ -11,6 +11,7 @@ over. Only classification-head keys are dropped silently, and only the keys
 a model declares optional (the new per-output norms of a dense backbone)
 may be absent.
 """
+
 import os
 import os.path as osp
 import pickle
@@ -28,8 +29,14 @@ WRAPPER_KEYS = ('state_dict', 'model', 'module', 'state_dict_ema')
 
 
 #: mmengine's model-zoo URL schemes (other networks' weights).
-ZOO_SCHEMES = ('open-mmlab://', 'openmmlab://', 'torchvision://',
-               'mmcls://', 'pavi://', 'modelzoo://')
+ZOO_SCHEMES = (
+    'open-mmlab://',
+    'openmmlab://',
+    'torchvision://',
+    'mmcls://',
+    'pavi://',
+    'modelzoo://',
+)
 
 
 class CheckpointError(ValueError):
@@ -59,12 +66,14 @@ def download_checkpoint(url: str) -> str:
                 f'Download the file yourself and set '
                 f'init_cfg=dict(type="Pretrained", checkpoint="/local/path"), '
                 f'or set init_cfg=None to start from random weights, e.g. '
-                f'--cfg-options model.backbone.init_cfg=None') from err
+                f'--cfg-options model.backbone.init_cfg=None'
+            ) from err
     return path
 
 
-def read_checkpoint(source: str, map_location='cpu',
-                    trusted: bool = False) -> Mapping:
+def read_checkpoint(
+    source: str, map_location='cpu', trusted: bool = False
+) -> Mapping:
     """Read a checkpoint file or URL without running any code from it.
 
     Args:
@@ -93,25 +102,31 @@ def read_checkpoint(source: str, map_location='cpu',
             f"backbones load their own families' files. This usually is "
             f'model.pretrained of an upstream _base_ model config: set '
             f'model.pretrained=None and give the backbone init_cfg=dict('
-            f'type="Pretrained", checkpoint=...) (or init_cfg=None).')
+            f'type="Pretrained", checkpoint=...) (or init_cfg=None).'
+        )
     if not osp.isfile(path):
         raise CheckpointError(
             f'Checkpoint file {path} does not exist. Pass an existing file '
-            f'or URL in init_cfg.checkpoint, or set init_cfg=None.')
+            f'or URL in init_cfg.checkpoint, or set init_cfg=None.'
+        )
     if path.endswith('.safetensors'):
         try:
             from safetensors.torch import load_file
         except ImportError as err:
-            raise CheckpointError(f'{path} is a safetensors file; install '
-                                  f'"safetensors" to read it.') from err
+            raise CheckpointError(
+                f'{path} is a safetensors file; install '
+                f'"safetensors" to read it.'
+            ) from err
         try:
             return load_file(path, device=str(map_location))
         except Exception as err:  # safetensors raises its own error types
-            raise CheckpointError(f'{path} is not a readable safetensors '
-                                  f'file: {err}') from err
+            raise CheckpointError(
+                f'{path} is not a readable safetensors file: {err}'
+            ) from err
     try:
-        return torch.load(path, map_location=map_location,
-                          weights_only=not trusted)
+        return torch.load(
+            path, map_location=map_location, weights_only=not trusted
+        )
     except pickle.UnpicklingError as err:
         if 'Weights only load failed' in str(err):
             raise CheckpointError(
@@ -120,19 +135,23 @@ def read_checkpoint(source: str, map_location='cpu',
                 f'that a checkpoint can never run code. If you trust this '
                 f'file, re-save only its weights with '
                 f'tools/model_converters/metaformer2mmmeta.py --trust.\n'
-                f'torch said: {str(err).splitlines()[0]}') from err
-        raise CheckpointError(f'{path} is not a PyTorch checkpoint '
-                              f'(unpickling failed: {err})') from err
+                f'torch said: {str(err).splitlines()[0]}'
+            ) from err
+        raise CheckpointError(
+            f'{path} is not a PyTorch checkpoint (unpickling failed: {err})'
+        ) from err
     except Exception as err:  # torch raises many types for a bad file
         raise CheckpointError(
             f'{path} could not be read as a PyTorch checkpoint: it is '
             f'truncated or not a checkpoint ({type(err).__name__}: '
             f'{str(err).splitlines()[0] if str(err) else ""}). Download it '
-            f'again.') from err
+            f'again.'
+        ) from err
 
 
-def extract_state_dict(obj: Mapping, source: str = '<checkpoint>',
-                       prefix: Optional[str] = None) -> StateDict:
+def extract_state_dict(
+    obj: Mapping, source: str = '<checkpoint>', prefix: Optional[str] = None
+) -> StateDict:
     """Find the backbone weights inside a loaded checkpoint.
 
     Unwraps ``state_dict`` / ``model`` / ``module`` containers, drops a DDP
@@ -143,39 +162,54 @@ def extract_state_dict(obj: Mapping, source: str = '<checkpoint>',
         CheckpointError: No tensors, an absent prefix, or NaN/Inf values.
     """
     if not isinstance(obj, Mapping):
-        raise CheckpointError(f'{source} holds a {type(obj).__name__}, not a '
-                              f'dict of weights.')
+        raise CheckpointError(
+            f'{source} holds a {type(obj).__name__}, not a dict of weights.'
+        )
     while True:
-        inner = next((obj[k] for k in WRAPPER_KEYS
-                      if isinstance(obj.get(k), Mapping)), None)
+        inner = next(
+            (obj[k] for k in WRAPPER_KEYS if isinstance(obj.get(k), Mapping)),
+            None,
+        )
         if inner is None:
             break
         obj = inner
     state = {k: v for k, v in obj.items() if isinstance(v, torch.Tensor)}
     if not state:
-        raise CheckpointError(f'{source} contains no tensors (top-level '
-                              f'keys: {_short_list(obj)}).')
+        raise CheckpointError(
+            f'{source} contains no tensors (top-level '
+            f'keys: {_short_list(obj)}).'
+        )
     if all(k.startswith('module.') for k in state):
-        state = {k[len('module.'):]: v for k, v in state.items()}
+        state = {k[len('module.') :]: v for k, v in state.items()}
     if prefix is None and any(k.startswith('backbone.') for k in state):
         prefix = 'backbone.'
     if prefix:
         if not prefix.endswith('.'):
             prefix += '.'
-        sub = {k[len(prefix):]: v for k, v in state.items()
-               if k.startswith(prefix)}
+        sub = {
+            k[len(prefix) :]: v
+            for k, v in state.items()
+            if k.startswith(prefix)
+        }
         if not sub:
             roots = sorted({k.split('.')[0] for k in state})
-            raise CheckpointError(f'{source} has no keys with the prefix '
-                                  f'{prefix!r}; its keys start with '
-                                  f'{_short_list(roots)}.')
+            raise CheckpointError(
+                f'{source} has no keys with the prefix '
+                f'{prefix!r}; its keys start with '
+                f'{_short_list(roots)}.'
+            )
         state = sub
-    bad = [k for k, v in state.items()
-           if v.is_floating_point() and not torch.isfinite(v).all()]
+    bad = [
+        k
+        for k, v in state.items()
+        if v.is_floating_point() and not torch.isfinite(v).all()
+    ]
     if bad:
-        raise CheckpointError(f'{source} has NaN or Inf values in '
-                              f'{_short_list(bad)}; the file is corrupt or '
-                              f'from a diverged run.')
+        raise CheckpointError(
+            f'{source} has NaN or Inf values in '
+            f'{_short_list(bad)}; the file is corrupt or '
+            f'from a diverged run.'
+        )
     return state
 
 
@@ -185,9 +219,13 @@ def is_head_key(key: str) -> bool:
     return key.startswith('head.')
 
 
-def fit_state_dict(model: nn.Module, state: StateDict, source: str,
-                   optional: Iterable[str] = (),
-                   ignore: Callable[[str], bool] = is_head_key) -> StateDict:
+def fit_state_dict(
+    model: nn.Module,
+    state: StateDict,
+    source: str,
+    optional: Iterable[str] = (),
+    ignore: Callable[[str], bool] = is_head_key,
+) -> StateDict:
     """Check a converted state dict against ``model`` and adapt shapes.
 
     Tensors whose element count matches but shape differs (a 1x1 conv weight
@@ -209,8 +247,10 @@ def fit_state_dict(model: nn.Module, state: StateDict, source: str,
         target = own[key]
         if value.shape != target.shape:
             if value.numel() != target.numel():
-                mismatched.append(f'{key}: checkpoint {tuple(value.shape)} '
-                                  f'vs model {tuple(target.shape)}')
+                mismatched.append(
+                    f'{key}: checkpoint {tuple(value.shape)} '
+                    f'vs model {tuple(target.shape)}'
+                )
                 continue
             value = value.reshape(target.shape)
         fitted[key] = value
@@ -218,23 +258,34 @@ def fit_state_dict(model: nn.Module, state: StateDict, source: str,
     if missing or unexpected or mismatched:
         lines = [f'{source} does not fit {type(model).__name__}:']
         if missing:
-            lines.append(f'  missing backbone keys ({len(missing)}): '
-                         f'{_short_list(missing)}')
+            lines.append(
+                f'  missing backbone keys ({len(missing)}): '
+                f'{_short_list(missing)}'
+            )
         if mismatched:
-            lines.append(f'  shape mismatches ({len(mismatched)}): '
-                         f'{_short_list(mismatched, 6)}')
+            lines.append(
+                f'  shape mismatches ({len(mismatched)}): '
+                f'{_short_list(mismatched, 6)}'
+            )
         if unexpected:
-            lines.append(f'  unexpected backbone keys ({len(unexpected)}): '
-                         f'{_short_list(unexpected)}')
-        lines.append('  Is it a checkpoint of another family or size? Check '
-                     'the backbone type/arch against the file.')
+            lines.append(
+                f'  unexpected backbone keys ({len(unexpected)}): '
+                f'{_short_list(unexpected)}'
+            )
+        lines.append(
+            '  Is it a checkpoint of another family or size? Check '
+            'the backbone type/arch against the file.'
+        )
         raise CheckpointError('\n'.join(lines))
     return fitted
 
 
-def load_pretrained(model: nn.Module, source: str,
-                    prefix: Optional[str] = None,
-                    map_location='cpu') -> List[str]:
+def load_pretrained(
+    model: nn.Module,
+    source: str,
+    prefix: Optional[str] = None,
+    map_location='cpu',
+) -> List[str]:
     """Load a pretrained checkpoint into a backbone, strictly.
 
     The model supplies ``convert_checkpoint(state_dict)`` (layout detection
@@ -250,12 +301,19 @@ def load_pretrained(model: nn.Module, source: str,
         state = model.convert_checkpoint(state)
     except CheckpointError as err:
         raise CheckpointError(f'{source}: {err}') from err
-    fitted = fit_state_dict(model, state, str(source),
-                            optional=model.optional_checkpoint_keys())
+    fitted = fit_state_dict(
+        model, state, str(source), optional=model.optional_checkpoint_keys()
+    )
     model.load_state_dict(fitted, strict=False)
     fresh = [k for k in model.state_dict() if k not in fitted]
-    print_log(f'Loaded {len(fitted)} tensors from {source} into '
-              f'{type(model).__name__}'
-              + (f'; kept fresh (not in the file): {_short_list(fresh)}'
-                 if fresh else ''), logger='current')
+    print_log(
+        f'Loaded {len(fitted)} tensors from {source} into '
+        f'{type(model).__name__}'
+        + (
+            f'; kept fresh (not in the file): {_short_list(fresh)}'
+            if fresh
+            else ''
+        ),
+        logger='current',
+    )
     return fresh

@@ -6,8 +6,9 @@ code, its config folder, the config-name prefixes of its backbones). The
 model-index tool and the config tests read :data:`FAMILIES`, so a new
 family adds no entry anywhere else.
 """
+
 from dataclasses import dataclass
-from typing import Dict
+from typing import Dict, Optional
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class FamilyInfo:
         backbones (dict): Config-name prefix -> registered backbone, e.g.
             ``{'convformer': 'ConvFormer'}``.
     """
+
     collection: str
     paper: str
     arxiv: str
@@ -44,16 +46,41 @@ class FamilyInfo:
 FAMILIES: Dict[str, FamilyInfo] = {}
 
 
-def register_family(info: FamilyInfo) -> FamilyInfo:
-    """Register a family's facts (its folder's ``__init__`` does this)."""
-    FAMILIES[info.collection] = info
+def register_family(
+    collection: str,
+    paper: str,
+    *,
+    arxiv: str,
+    code: str,
+    config_folder: Optional[str] = None,
+    backbones: Optional[Dict[str, str]] = None,
+) -> FamilyInfo:
+    """Register a family's facts (its folder's ``__init__`` does this).
+
+    The arguments are :class:`FamilyInfo`'s; ``config_folder`` defaults to
+    the lower-case collection name, ``backbones`` to that name mapping to
+    the collection's one backbone.
+    """
+    name = collection.lower()
+    info = FamilyInfo(
+        collection,
+        paper,
+        arxiv,
+        code,
+        config_folder or name,
+        backbones or {name: collection},
+    )
+    FAMILIES[collection] = info
     return info
 
 
 def backbone_of_prefix() -> Dict[str, str]:
     """Config-name prefix -> backbone, over every family."""
-    return {prefix: name for info in FAMILIES.values()
-            for prefix, name in info.backbones.items()}
+    return {
+        prefix: name
+        for info in FAMILIES.values()
+        for prefix, name in info.backbones.items()
+    }
 
 
 def collection_of(backbone: str) -> str:

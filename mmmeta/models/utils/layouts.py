@@ -14,6 +14,7 @@ parts of a checkpoint end up under ``head.`` in one scheme for all
 families: ``head.norm.*`` (a final norm), ``head.fc.*`` (a linear
 classifier) or ``head.fc.{fc1,norm,fc2}.*`` (an MLP classifier).
 """
+
 import re
 from typing import Callable, Dict, Iterable, List, Optional, Sequence
 
@@ -52,15 +53,21 @@ class CheckpointLayout:
         flatten_scales (bool): Store ``(C, 1, 1)`` layer scales as ``(C, )``.
     """
 
-    def __init__(self, name: str, description: str,
-                 requires: Sequence[str], covers: Optional[str] = None,
-                 rename: Optional[Callable[[str], str]] = None,
-                 pointwise_keys: Optional[str] = None,
-                 drop_keys: Optional[str] = None,
-                 flatten_scales: bool = False):
+    def __init__(
+        self,
+        name: str,
+        description: str,
+        requires: Sequence[str],
+        covers: Optional[str] = None,
+        rename: Optional[Callable[[str], str]] = None,
+        pointwise_keys: Optional[str] = None,
+        drop_keys: Optional[str] = None,
+        flatten_scales: bool = False,
+    ):
         if not requires:
-            raise ValueError(f'layout {name!r} needs at least one required '
-                             f'key pattern')
+            raise ValueError(
+                f'layout {name!r} needs at least one required key pattern'
+            )
         self.name, self.description = name, description
         self.requires = tuple(re.compile(p) for p in requires)
         self.covers = re.compile(covers) if covers else None
@@ -90,12 +97,18 @@ class CheckpointLayout:
             if self.drop_keys and re.search(self.drop_keys, key):
                 continue
             key = self.rename(key)
-            if self.pointwise_keys and value.dim() == 4 and \
-                    value.shape[2:] == (1, 1) and \
-                    re.search(self.pointwise_keys, key):
+            if (
+                self.pointwise_keys
+                and value.dim() == 4
+                and value.shape[2:] == (1, 1)
+                and re.search(self.pointwise_keys, key)
+            ):
                 value = value.flatten(1)
-            if self.flatten_scales and key.endswith('.scale') and \
-                    value.dim() == 3:
+            if (
+                self.flatten_scales
+                and key.endswith('.scale')
+                and value.dim() == 3
+            ):
                 value = value.flatten()
             converted[key] = value
         return converted
@@ -130,8 +143,11 @@ def detect_layout(state_dict: StateDict, prefer: Sequence[str] = ()) -> str:
     """
     keys = list(state_dict)
     found = [layout for layout in LAYOUTS.values() if layout.matches(keys)]
-    complete = [layout for layout in found
-                if not layout.generic and not layout.uncovered(keys)]
+    complete = [
+        layout
+        for layout in found
+        if not layout.generic and not layout.uncovered(keys)
+    ]
     for name in prefer:
         if LAYOUTS[name] in complete:
             return name
@@ -139,28 +155,38 @@ def detect_layout(state_dict: StateDict, prefer: Sequence[str] = ()) -> str:
         return complete[0].name
     if complete:
         raise CheckpointError(
-            'this checkpoint fits several layouts: ' + '; '.join(
-                f'{layout.name} ({layout.description})'
-                for layout in complete) + '. Convert it with the family '
-            'named (tools/model_converters/metaformer2mmmeta.py --model).')
+            'this checkpoint fits several layouts: '
+            + '; '.join(
+                f'{layout.name} ({layout.description})' for layout in complete
+            )
+            + '. Convert it with the family '
+            'named (tools/model_converters/metaformer2mmmeta.py --model).'
+        )
     generic = [layout for layout in found if layout.generic]
     if generic:
         return generic[0].name
     if found:
-        raise CheckpointError('; '.join(
-            f'it looks like the {layout.name} layout ({layout.description})'
-            f' but has keys that layout does not know: '
-            f'{_first_keys(layout.uncovered(keys))}'
-            for layout in found) + '. Is it a checkpoint of a family '
-            'mmmeta does not have?')
+        raise CheckpointError(
+            '; '.join(
+                f'it looks like the {layout.name} layout '
+                f'({layout.description}) but has keys that layout does not '
+                'know: '
+                f'{_first_keys(layout.uncovered(keys))}'
+                for layout in found
+            )
+            + '. Is it a checkpoint of a family '
+            'mmmeta does not have?'
+        )
     raise CheckpointError(
         f'no supported checkpoint layout matches (first keys: '
-        f'{_first_keys(keys)}). Supported: ' +
-        '; '.join(layout.description for layout in LAYOUTS.values()))
+        f'{_first_keys(keys)}). Supported: '
+        + '; '.join(layout.description for layout in LAYOUTS.values())
+    )
 
 
-def convert_checkpoint(state_dict: StateDict, layouts: Iterable[str],
-                       family: str) -> StateDict:
+def convert_checkpoint(
+    state_dict: StateDict, layouts: Iterable[str], family: str
+) -> StateDict:
     """Convert with the layout :func:`detect_layout` finds, asking for
     ``layouts`` (the family's) first.
 
@@ -173,25 +199,31 @@ def convert_checkpoint(state_dict: StateDict, layouts: Iterable[str],
     try:
         name = detect_layout(state_dict, prefer=layouts)
     except CheckpointError as error:
-        raise CheckpointError(f'unrecognised {family} checkpoint: {error} '
-                              f'{family} reads: {supported}.') from error
+        raise CheckpointError(
+            f'unrecognised {family} checkpoint: {error} '
+            f'{family} reads: {supported}.'
+        ) from error
     if name not in layouts:
         readers = ', '.join(families_reading(name)) or 'no backbone'
         raise CheckpointError(
             f'{family} cannot read this checkpoint: it is in the '
             f'{LAYOUTS[name].description} layout, which {readers} reads. '
             f'Is it a checkpoint of another family? {family} reads: '
-            f'{supported}.')
+            f'{supported}.'
+        )
     return LAYOUTS[name].convert(state_dict)
 
 
 def families_reading(layout: str) -> list:
     """Names of the registered mmmeta backbones that read ``layout``."""
     from ...registry import MODELS
+
     return sorted(
-        name for name, cls in MODELS.module_dict.items()
-        if layout in getattr(cls, 'checkpoint_layouts', ()) and
-        not LAYOUTS[layout].generic)
+        name
+        for name, cls in MODELS.module_dict.items()
+        if layout in getattr(cls, 'checkpoint_layouts', ())
+        and not LAYOUTS[layout].generic
+    )
 
 
 def convert_any(state_dict: StateDict) -> StateDict:
@@ -204,13 +236,18 @@ def convert_any(state_dict: StateDict) -> StateDict:
     return LAYOUTS[detect_layout(state_dict)].convert(state_dict)
 
 
-register_layout(CheckpointLayout(
-    'mmmeta', 'mmmeta (stem.*, stages.i.*)',
-    requires=(r'stem\.', r'stages\.\d+\.')))
+register_layout(
+    CheckpointLayout(
+        'mmmeta',
+        'mmmeta (stem.*, stages.i.*)',
+        requires=(r'stem\.', r'stages\.\d+\.'),
+    )
+)
 
 #: The 1x1-convolution weights of the official NCHW implementations
 #: (sail-sg's PoolFormer and MetaFormer baselines, timm).
 SAIL_POINTWISE = r'\.(mlp\.fc[12]|token_mixer\.pwconv[12])\.weight$'
+
 
 def rename_sail_classifier(key: str) -> str:
     """The sail-sg classifier parts (PoolFormer v1 and the MetaFormer
@@ -219,7 +256,7 @@ def rename_sail_classifier(key: str) -> str:
     if key.startswith('norm.'):
         return 'head.' + key
     if key.startswith('head.'):
-        return 'head.fc.' + key[len('head.'):]
+        return 'head.fc.' + key[len('head.') :]
     return key
 
 
@@ -227,14 +264,18 @@ def rename_sail_classifier(key: str) -> str:
 # baselines); its NCHW stages keep 1x1-conv weights. It knows the
 # baselines' mixers and MLPs only, so files of other families in mmmeta's
 # names (TransNeXt's attention, FFNet's stem) are not taken for it.
-register_layout(CheckpointLayout(
-    'timm', 'timm/mmmeta (stem.*, stages.i.blocks.j.*)',
-    requires=(r'stem\.conv\.', r'stages\.\d+\.blocks\.\d+\.'),
-    covers=r'(stem\.(conv|norm)|stages\.\d+\.(downsample\.(conv|norm|'
-    r'pre_norm|post_norm)|blocks\.\d+\.(norm1|norm2|token_mixer\.(pwconv1|'
-    r'dwconv|pwconv2|act1|act2|qkv|proj|random_matrix)|mlp\.(fc1|fc2|act|'
-    r'norm)|layer_scale\d|res_scale\d))|norm\d?|head)(\.|$)',
-    pointwise_keys=SAIL_POINTWISE))
+register_layout(
+    CheckpointLayout(
+        'timm',
+        'timm/mmmeta (stem.*, stages.i.blocks.j.*)',
+        requires=(r'stem\.conv\.', r'stages\.\d+\.blocks\.\d+\.'),
+        covers=r'(stem\.(conv|norm)|stages\.\d+\.(downsample\.(conv|norm|'
+        r'pre_norm|post_norm)|blocks\.\d+\.(norm1|norm2|token_mixer\.(pwconv1|'
+        r'dwconv|pwconv2|act1|act2|qkv|proj|random_matrix)|mlp\.(fc1|fc2|act|'
+        r'norm)|layer_scale\d|res_scale\d))|norm\d?|head)(\.|$)',
+        pointwise_keys=SAIL_POINTWISE,
+    )
+)
 
 
 _CLASSIFIER_KEYS = (
@@ -254,7 +295,7 @@ def to_mmpretrain_classifier(state_dict: StateDict) -> StateDict:
     for key, value in state_dict.items():
         for old, new in _CLASSIFIER_KEYS:
             if key.startswith(old):
-                out[new + key[len(old):]] = value
+                out[new + key[len(old) :]] = value
                 break
         else:
             if key.startswith('head.'):

@@ -4,7 +4,8 @@ Yun, Lee, Ro, "MetaMixer Is All You Need" / "FFNet: MetaMixer-based
 Efficient Convolutional Mixer Design", arXiv 2406.02021.
 Official code (Apache-2.0): https://github.com/ysj9909/FFNet
 """
-from ...utils.families import FamilyInfo, register_family
+
+from ...utils.families import register_family
 from . import converter  # noqa: F401  (registers the checkpoint layout)
 from .backbone import FFNet
 from .layers import (
@@ -16,11 +17,17 @@ from .layers import (
 )
 
 __all__ = [
-    'FFNet', 'ConvBNStem', 'ConvBNDownsampling', 'ConvFFN',
-    'FFNifiedAttention', 'RepDownsampling'
+    'FFNet',
+    'ConvBNStem',
+    'ConvBNDownsampling',
+    'ConvFFN',
+    'FFNifiedAttention',
+    'RepDownsampling',
 ]
 
-register_family(FamilyInfo(
-    'FFNet', 'FFNet: MetaMixer-based Efficient Convolutional Mixer Design',
-    arxiv='2406.02021', code='ysj9909/FFNet', config_folder='ffnet',
-    backbones={'ffnet': 'FFNet'}))
+register_family(
+    'FFNet',
+    'FFNet: MetaMixer-based Efficient Convolutional Mixer Design',
+    arxiv='2406.02021',
+    code='ysj9909/FFNet',
+)

@@ -11,31 +11,49 @@ segmentation model (``ffnet_seg`` of ``segmentation/.../ffnet_sys.py``): a
 deeper ConvBN stem, ConvBN patch merging, 9x9 strip-re-parameterised
 depthwise convolutions in stages 3-4, and raw stage outputs.
 """
+
 from typing import Optional, Union
 
 from ....registry import MODELS
 from ..metaformer import MetaFormer, configs_of_type
 
 #: The FFNet parts that take the conv-BN norm.
-CONV_BN_PARTS = ('ConvBNStem', 'RepDownsampling', 'ConvBNDownsampling',
-                 'FFNifiedAttention', 'ConvFFN')
+CONV_BN_PARTS = (
+    'ConvBNStem',
+    'RepDownsampling',
+    'ConvBNDownsampling',
+    'FFNifiedAttention',
+    'ConvFFN',
+)
 
 
-def _blocks(token_kernels, channel_kernel, mlp_ratio, layer_scale,
-            depthwise='rep') -> list:
+def _blocks(
+    token_kernels, channel_kernel, mlp_ratio, layer_scale, depthwise='rep'
+) -> list:
     return [
-        dict(type='MetaFormerBlock', norm_cfg=None,
-             token_mixer=dict(type='FFNifiedAttention', kernel_size1=k,
-                              kernel_size2=k, depthwise=depthwise),
-             mlp=dict(type='ConvFFN', kernel_size=channel_kernel,
-                      mlp_ratio=mlp_ratio),
-             layer_scale_init_value=layer_scale) for k in token_kernels
+        dict(
+            type='MetaFormerBlock',
+            norm_cfg=None,
+            token_mixer=dict(
+                type='FFNifiedAttention',
+                kernel_size=k,
+                depthwise=depthwise,
+            ),
+            mlp=dict(
+                type='ConvFFN', kernel_size=channel_kernel, mlp_ratio=mlp_ratio
+            ),
+            layer_scale_init_value=layer_scale,
+        )
+        for k in token_kernels
     ]
 
 
 def _size(depths, dims, channel_kernel=7, layer_scale=None) -> dict:
-    return dict(depths=depths, dims=dims,
-                block=_blocks((3, 3, 7, 7), channel_kernel, 3, layer_scale))
+    return dict(
+        depths=depths,
+        dims=dims,
+        block=_blocks((3, 3, 7, 7), channel_kernel, 3, layer_scale),
+    )
 
 
 @MODELS.register_module()
@@ -74,25 +92,36 @@ class FFNet(MetaFormer):
         '3': _size([4, 4, 22, 5], [96, 192, 384, 768], layer_scale=1.0),
         '4': _size([4, 4, 27, 3], [128, 256, 512, 1024], layer_scale=1.0),
         'seg': dict(
-            depths=[3, 4, 18, 5], dims=[96, 192, 384, 768],
-            stem=dict(type='ConvBNStem',
-                      spec=((64, 2, True), (64, 1, True), (None, 1, False),
-                            (None, 2, False))),
+            depths=[3, 4, 18, 5],
+            dims=[96, 192, 384, 768],
+            stem=dict(
+                type='ConvBNStem',
+                spec=(
+                    (64, 2, True),
+                    (64, 1, True),
+                    (None, 1, False),
+                    (None, 2, False),
+                ),
+            ),
             downsample=dict(type='ConvBNDownsampling'),
             block=_blocks((3, 3, 9, 9), 3, 4, 1e-5, depthwise='strip'),
-            out_norm=None),
+            out_norm=None,
+        ),
     }
     checkpoint_layouts = ('ffnet-official', 'mmmeta')
 
-    def __init__(self,
-                 arch: Union[str, dict, None] = None,
-                 conv_norm_cfg: Optional[dict] = None,
-                 **kwargs):
+    def __init__(
+        self,
+        arch: Union[str, dict, None] = None,
+        conv_norm_cfg: Optional[dict] = None,
+        **kwargs,
+    ):
         if 'norm_cfg' in kwargs:
             raise TypeError(
                 "FFNet's norm_cfg is now called conv_norm_cfg (the norm of "
                 'its conv-BN units; norm_cfg means a block pre-norm '
-                'elsewhere in mmmeta). Rename the key in your config.')
+                'elsewhere in mmmeta). Rename the key in your config.'
+            )
         if isinstance(arch, str):
             arch = arch.lower().replace('ffnet_', '').replace('ffnet-', '')
         settings = self.resolve_arch(arch)

@@ -2,6 +2,7 @@
 Cascade Mask R-CNN and UperNet backbones, and FFNet-seg). In stages 1-3
 the official block index 0 is the patch merging; layer scales are stored
 as ``(C, 1, 1)``."""
+
 import re
 
 from ...utils.layouts import CheckpointLayout, register_layout
@@ -16,11 +17,11 @@ _BLOCK_RULES = (
 
 def rename_ffnet(key: str) -> str:
     if key.startswith('patch_embed.'):
-        return 'stem.layers.' + key[len('patch_embed.'):]
+        return 'stem.layers.' + key[len('patch_embed.') :]
     if key.startswith('norm.'):  # the classifier's BatchNorm
         return 'head.' + key
     if key.startswith('head.'):
-        return 'head.fc.' + key[len('head.'):]
+        return 'head.fc.' + key[len('head.') :]
     if key.startswith(('head1.', 'head2.', 'head_dist.')):
         return 'head.' + key  # other classifier parts (dropped)
     m = re.match(r'stages\.(\d+)\.(\d+)\.(.+)$', key)
@@ -37,11 +38,15 @@ def rename_ffnet(key: str) -> str:
     return f'stages.{stage}.blocks.{block}.{rest}'
 
 
-register_layout(CheckpointLayout(
-    'ffnet-official',
-    'the official FFNet files (patch_embed.*, stages.i.j.*; ImageNet, '
-    'Cascade Mask R-CNN, UperNet, FFNet-seg)',
-    requires=(r'patch_embed\.0\.', r'stages\.\d+\.\d+\.'),
-    covers=r'(patch_embed|stages\.\d+\.\d+|norm\d?|head|head1|head2|head_dist)'
-    r'(\.|$)',
-    rename=rename_ffnet, flatten_scales=True))
+register_layout(
+    CheckpointLayout(
+        'ffnet-official',
+        'the official FFNet files (patch_embed.*, stages.i.j.*; ImageNet, '
+        'Cascade Mask R-CNN, UperNet, FFNet-seg)',
+        requires=(r'patch_embed\.0\.', r'stages\.\d+\.\d+\.'),
+        covers=r'(patch_embed|stages\.\d+\.\d+|norm\d?|head|head1|head2|head_dist)'
+        r'(\.|$)',
+        rename=rename_ffnet,
+        flatten_scales=True,
+    )
+)

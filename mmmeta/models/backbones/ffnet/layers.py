@@ -13,6 +13,7 @@ for deployment.
 Every mixer takes and returns a channels-last ``(B, H, W, C)`` map, like the
 other mixers of the MetaFormer core; convolutions run on its free NCHW view.
 """
+
 from typing import Optional, Sequence
 
 import torch
@@ -22,21 +23,26 @@ from torch import nn
 from ....registry import MODELS, build_module
 from ...layers import (
     GELU,
+    AddsThroughOutputProjection,
     BNConvSkip,
     ConvBN,
     Reparameterizable,
     RepDWConv,
     StripRepDWConv,
     gelu,
-    linear_add_to,
     nchw_view,
     nhwc_view,
     run_conv,
 )
 
 
-def depthwise_unit(dim: int, kernel_size: int, norm_cfg: Optional[dict],
-                   with_bn: bool, kind: str = 'rep') -> nn.Module:
+def depthwise_unit(
+    dim: int,
+    kernel_size: int,
+    norm_cfg: Optional[dict],
+    with_bn: bool,
+    kind: str = 'rep',
+) -> nn.Module:
     """The depthwise convolution of a mixer.
 
     ``kind='rep'`` (FFNet): RepDWConv for 7x7, else a ConvBN (channel mixer,
@@ -46,13 +52,21 @@ def depthwise_unit(dim: int, kernel_size: int, norm_cfg: Optional[dict],
     if kind == 'strip':
         return StripRepDWConv(dim, kernel_size, norm_cfg)
     if kind != 'rep':
-        raise ValueError(f"depthwise kind must be 'rep' or 'strip', got "
-                         f'{kind!r}')
+        raise ValueError(
+            f"depthwise kind must be 'rep' or 'strip', got {kind!r}"
+        )
     if kernel_size == 7:
         return RepDWConv(dim, dim, 7, norm_cfg=norm_cfg)
     if with_bn:
-        return ConvBN(dim, dim, kernel_size, 1, kernel_size // 2, groups=dim,
-                      norm_cfg=norm_cfg)
+        return ConvBN(
+            dim,
+            dim,
+            kernel_size,
+            1,
+            kernel_size // 2,
+            groups=dim,
+            norm_cfg=norm_cfg,
+        )
     return nn.Conv2d(dim, dim, kernel_size, 1, kernel_size // 2, groups=dim)
 
 
@@ -79,8 +93,7 @@ class FFNifiedAttention(_ConvMixer):
 
     Args:
         dim (int): Channels.
-        kernel_size1 (int): Kernel of ``conv1``. Defaults to 3.
-        kernel_size2 (int): Kernel of ``conv2``. Defaults to 3.
+        kernel_size (int): Kernel of ``conv1`` and ``conv2``. Defaults to 3.
         norm_cfg (dict, optional): Norm of the ConvBN units. Defaults to BN.
         depthwise (str): ``'rep'`` (FFNet) or ``'strip'`` (FFNet-seg), see
             :func:`depthwise_unit`. Defaults to ``'rep'``.
@@ -88,15 +101,21 @@ class FFNifiedAttention(_ConvMixer):
 
     last_conv = 'conv2'
 
-    def __init__(self, dim: int, kernel_size1: int = 3,
-                 kernel_size2: int = 3, norm_cfg: Optional[dict] = None,
-                 depthwise: str = 'rep'):
+    def __init__(
+        self,
+        dim: int,
+        kernel_size: int = 3,
+        norm_cfg: Optional[dict] = None,
+        depthwise: str = 'rep',
+    ):
         super().__init__()
         self.fc = ConvBN(dim, dim, norm_cfg=norm_cfg)
-        self.conv1 = depthwise_unit(dim, kernel_size1, norm_cfg, False,
-                                    depthwise)
-        self.conv2 = depthwise_unit(dim, kernel_size2, norm_cfg, False,
-                                    depthwise)
+        self.conv1 = depthwise_unit(
+            dim, kernel_size, norm_cfg, False, depthwise
+        )
+        self.conv2 = depthwise_unit(
+            dim, kernel_size, norm_cfg, False, depthwise
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = run_conv(self.fc, nchw_view(x))
@@ -104,7 +123,7 @@ class FFNifiedAttention(_ConvMixer):
 
 
 @MODELS.register_module()
-class ConvFFN(_ConvMixer):
+class ConvFFN(AddsThroughOutputProjection, _ConvMixer):
     """FFNet's channel mixer: depthwise ConvBN (``conv``), then a 1x1 MLP
     with GELU (``fc1``, ``fc2``).
 
@@ -120,30 +139,31 @@ class ConvFFN(_ConvMixer):
 
     last_conv = 'fc2'
 
-    def __init__(self, dim: int, kernel_size: int = 7, mlp_ratio: float = 3,
-                 norm_cfg: Optional[dict] = None, depthwise: str = 'rep'):
+    def __init__(
+        self,
+        dim: int,
+        kernel_size: int = 7,
+        mlp_ratio: float = 3,
+        norm_cfg: Optional[dict] = None,
+        depthwise: str = 'rep',
+    ):
         super().__init__()
         hidden = int(dim * mlp_ratio)
-        self.conv = depthwise_unit(dim, kernel_size, norm_cfg, True,
-                                   depthwise)
+        self.conv = depthwise_unit(dim, kernel_size, norm_cfg, True, depthwise)
         self.fc1 = nn.Conv2d(dim, hidden, 1)
         self.fc2 = nn.Conv2d(hidden, dim, 1)
 
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         x = nhwc_view(self.conv(nchw_view(x)))
-        return gelu(F.linear(x, self.fc1.weight.flatten(1), self.fc1.bias),
-                    inplace=True)
+        return gelu(
+            F.linear(x, self.fc1.weight.flatten(1), self.fc1.bias),
+            inplace=True,
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.linear(self.hidden(x), self.fc2.weight.flatten(1),
-                        self.fc2.bias)
-
-    def add_to(self, skip: torch.Tensor, x: torch.Tensor,
-               owned: bool = False) -> torch.Tensor:
-        if torch.is_grad_enabled() or self.training:
-            return skip + self(x)
-        return linear_add_to(skip, self.hidden(x), self.fc2.weight.flatten(1),
-                             self.fc2.bias, owned)
+        return F.linear(
+            self.hidden(x), self.fc2.weight.flatten(1), self.fc2.bias
+        )
 
 
 @MODELS.register_module()
@@ -162,17 +182,22 @@ class ConvBNStem(Reparameterizable):
             Defaults to ``dict(type='GELU')``.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 spec: Sequence = ((64, 2, True), (None, 2, False)),
-                 norm_cfg: Optional[dict] = None,
-                 act_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        spec: Sequence = ((64, 2, True), (None, 2, False)),
+        norm_cfg: Optional[dict] = None,
+        act_cfg: Optional[dict] = None,
+    ):
         super().__init__()
         act_cfg = act_cfg or dict(type='GELU')
         layers, channels = [], in_channels
         for width, stride, act in spec:
             width = width or out_channels
-            layers.append(ConvBN(channels, width, 3, stride, 1,
-                                 norm_cfg=norm_cfg))
+            layers.append(
+                ConvBN(channels, width, 3, stride, 1, norm_cfg=norm_cfg)
+            )
             if act:
                 layers.append(build_module(act_cfg))
             channels = width
@@ -183,20 +208,33 @@ class ConvBNStem(Reparameterizable):
         return nhwc_view(self.layers(x))
 
 
-@MODELS.register_module()
-class RepDownsampling(Reparameterizable):
-    """FFNet's patch merging: a stride-2 RepDWConv from ``C`` to ``2C``
-    (``dw``), then ``x + conv1x1(bn(x))`` (``pw``).
+class _Merging(Reparameterizable):
+    """A stride-2 patch merging of FFNet, built by the subclass's
+    ``build(in_channels, out_channels, norm_cfg)``.
 
     Args:
         in_channels (int): Input channels.
-        out_channels (int): Output channels (a multiple of the input's).
+        out_channels (int): Output channels.
         norm_cfg (dict, optional): Norm. Defaults to BN.
     """
 
-    def __init__(self, in_channels: int, out_channels: int,
-                 norm_cfg: Optional[dict] = None):
+    def __init__(
+        self,
+        in_channels: int,
+        out_channels: int,
+        norm_cfg: Optional[dict] = None,
+    ):
         super().__init__()
+        self.build(in_channels, out_channels, norm_cfg)
+
+
+@MODELS.register_module()
+class RepDownsampling(_Merging):
+    """FFNet's patch merging: a stride-2 RepDWConv from ``C`` to ``2C``
+    (``dw``), then ``x + conv1x1(bn(x))`` (``pw``); ``out_channels`` is a
+    multiple of ``in_channels``."""
+
+    def build(self, in_channels, out_channels, norm_cfg) -> None:
         self.dw = RepDWConv(in_channels, out_channels, 7, 2, norm_cfg)
         self.pw = BNConvSkip(out_channels, norm_cfg)
 
@@ -205,23 +243,16 @@ class RepDownsampling(Reparameterizable):
 
 
 @MODELS.register_module()
-class ConvBNDownsampling(Reparameterizable):
+class ConvBNDownsampling(_Merging):
     """FFNet-seg's patch merging: a stride-2 3x3 ConvBN to ``2 * out``
-    channels, GELU, a 1x1 ConvBN to ``out`` (``proj.0``, ``proj.2``).
+    channels, GELU, a 1x1 ConvBN to ``out`` (``proj.0``, ``proj.2``)."""
 
-    Args:
-        in_channels (int): Input channels.
-        out_channels (int): Output channels.
-        norm_cfg (dict, optional): Norm. Defaults to BN.
-    """
-
-    def __init__(self, in_channels: int, out_channels: int,
-                 norm_cfg: Optional[dict] = None):
-        super().__init__()
+    def build(self, in_channels, out_channels, norm_cfg) -> None:
         self.proj = nn.Sequential(
             ConvBN(in_channels, 2 * out_channels, 3, 2, 1, norm_cfg=norm_cfg),
-            GELU(), ConvBN(2 * out_channels, out_channels,
-                              norm_cfg=norm_cfg))
+            GELU(),
+            ConvBN(2 * out_channels, out_channels, norm_cfg=norm_cfg),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.proj[1](self.proj[0](nchw_view(x)))

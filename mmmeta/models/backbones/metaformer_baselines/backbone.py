@@ -1,4 +1,5 @@
 """The MetaFormer baselines: arch tables."""
+
 from typing import List
 
 from ....registry import MODELS
@@ -18,15 +19,36 @@ def baseline_blocks(token_mixers: List[dict], norm: str) -> List[dict]:
     1e-6), StarReLU MLP without biases, res scale (init 1) in stages 3-4,
     no layer scale."""
     return [
-        dict(type='MetaFormerBlock',
-             token_mixer=mixer,
-             mlp=dict(type='Mlp', mlp_ratio=4, act_cfg=dict(type='StarReLU'),
-                      bias=False),
-             norm_cfg=dict(type=norm, eps=1e-6, bias=False),
-             layer_scale_init_value=None,
-             res_scale_init_value=None if i < 2 else 1.0)
+        dict(
+            type='MetaFormerBlock',
+            token_mixer=mixer,
+            mlp=dict(
+                type='Mlp',
+                mlp_ratio=4,
+                act_cfg=dict(type='StarReLU'),
+                bias=False,
+            ),
+            norm_cfg=dict(type=norm, eps=1e-6, bias=False),
+            layer_scale_init_value=None,
+            res_scale_init_value=None if i < 2 else 1.0,
+        )
         for i, mixer in enumerate(token_mixers)
     ]
+
+
+def _conv_with_norm(
+    type_: str, kernel_size: int, stride: int, padding: int
+) -> dict:
+    """A stem or downsampling convolution followed by the baselines'
+    weight-only channel LayerNorm (eps 1e-6)."""
+    norm = dict(type='ChannelLayerNorm', eps=1e-6, bias=False)
+    return dict(
+        type=type_,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        norm_cfg=norm,
+    )
 
 
 class MetaFormerBaseline(MetaFormer):
@@ -36,13 +58,8 @@ class MetaFormerBaseline(MetaFormer):
     official op sequence as reference."""
 
     arch_defaults = dict(
-        stem=dict(type='Stem', kernel_size=7, stride=4, padding=2,
-                  norm_cfg=dict(type='ChannelLayerNorm', eps=1e-6,
-                                bias=False)),
-        downsample=dict(type='Downsampling', kernel_size=3, stride=2,
-                        padding=1,
-                        norm_cfg=dict(type='ChannelLayerNorm', eps=1e-6,
-                                      bias=False)),
+        stem=_conv_with_norm('Stem', 7, 4, 2),
+        downsample=_conv_with_norm('Downsampling', 3, 2, 1),
         out_norm=dict(type='ChannelLayerNorm', eps=1e-6, bias=True),
     )
     checkpoint_layouts = ('sail-metaformer', 'timm')
@@ -65,8 +82,7 @@ class PoolFormerV2(MetaFormerBaseline):
     baselines' settings. Archs s12, s24, s36, m36, m48."""
 
     default_arch = 's12'
-    arch_zoo = _table(SAIL_SIZES,
-                      baseline_blocks([POOLING] * 4, 'GroupNorm1'))
+    arch_zoo = _table(SAIL_SIZES, baseline_blocks([POOLING] * 4, 'GroupNorm1'))
 
 
 @MODELS.register_module()
@@ -75,8 +91,9 @@ class IdentityFormer(MetaFormerBaseline):
     Archs s12, s24, s36, m36, m48."""
 
     default_arch = 's12'
-    arch_zoo = _table(SAIL_SIZES,
-                      baseline_blocks([IDENTITY] * 4, 'GroupNorm1'))
+    arch_zoo = _table(
+        SAIL_SIZES, baseline_blocks([IDENTITY] * 4, 'GroupNorm1')
+    )
 
 
 @MODELS.register_module()
@@ -91,11 +108,16 @@ class RandFormer(MetaFormerBaseline):
     default_arch = 's12'
     arch_zoo = _table(
         SAIL_SIZES,
-        baseline_blocks([
-            IDENTITY, IDENTITY,
-            dict(type='RandomMixing', num_tokens=196),
-            dict(type='RandomMixing', num_tokens=49)
-        ], 'GroupNorm1'))
+        baseline_blocks(
+            [
+                IDENTITY,
+                IDENTITY,
+                dict(type='RandomMixing', num_tokens=196),
+                dict(type='RandomMixing', num_tokens=49),
+            ],
+            'GroupNorm1',
+        ),
+    )
 
 
 @MODELS.register_module()
@@ -104,8 +126,9 @@ class ConvFormer(MetaFormerBaseline):
     Archs s18, s36, m36, b36."""
 
     default_arch = 's18'
-    arch_zoo = _table(CONVFORMER_SIZES,
-                      baseline_blocks([SEPCONV] * 4, 'ChannelLayerNorm'))
+    arch_zoo = _table(
+        CONVFORMER_SIZES, baseline_blocks([SEPCONV] * 4, 'ChannelLayerNorm')
+    )
 
 
 @MODELS.register_module()
@@ -117,5 +140,7 @@ class CAFormer(MetaFormerBaseline):
     default_arch = 's18'
     arch_zoo = _table(
         CONVFORMER_SIZES,
-        baseline_blocks([SEPCONV, SEPCONV, ATTENTION, ATTENTION],
-                        'ChannelLayerNorm'))
+        baseline_blocks(
+            [SEPCONV, SEPCONV, ATTENTION, ATTENTION], 'ChannelLayerNorm'
+        ),
+    )

@@ -4,6 +4,7 @@ which PoolFormer v1 shares, is registered in ``models/utils/layouts.py``).
 The renaming follows the mapping timm documents in
 ``timm/models/metaformer.py::checkpoint_filter_fn`` (Apache-2.0).
 """
+
 import re
 
 from ...utils.layouts import (
@@ -16,9 +17,11 @@ from ...utils.layouts import (
 #: Every key of these files. A block holds exactly these parts in the
 #: official code; MambaOut's Gated CNN blocks (fc1, conv, fc2 under the same
 #: stages.i.j) are not taken for them.
-_KEYS = (r'(downsample_layers\.\d+\.(pre_norm|post_norm|conv)|stages\.\d+\.'
-         r'\d+\.(norm1|norm2|token_mixer|mlp|layer_scale\d|res_scale\d)|'
-         r'norm|head)(\.|$)')
+_KEYS = (
+    r'(downsample_layers\.\d+\.(pre_norm|post_norm|conv)|stages\.\d+\.'
+    r'\d+\.(norm1|norm2|token_mixer|mlp|layer_scale\d|res_scale\d)|'
+    r'norm|head)(\.|$)'
+)
 
 
 def rename_sail_metaformer(key: str) -> str:
@@ -35,9 +38,13 @@ def rename_sail_metaformer(key: str) -> str:
     return rename_sail_classifier(key)
 
 
-register_layout(CheckpointLayout(
-    'sail-metaformer',
-    'sail-sg metaformer (downsample_layers.*, stages.i.j.*)',
-    requires=(r'downsample_layers\.\d+\.', r'stages\.\d+\.\d+\.'),
-    covers=_KEYS, rename=rename_sail_metaformer,
-    pointwise_keys=SAIL_POINTWISE))
+register_layout(
+    CheckpointLayout(
+        'sail-metaformer',
+        'sail-sg metaformer (downsample_layers.*, stages.i.j.*)',
+        requires=(r'downsample_layers\.\d+\.', r'stages\.\d+\.\d+\.'),
+        covers=_KEYS,
+        rename=rename_sail_metaformer,
+        pointwise_keys=SAIL_POINTWISE,
+    )
+)

@@ -2,6 +2,7 @@
 separable convolution (ConvFormer, CAFormer) and global attention
 (CAFormer). Each maps a channels-last ``(B, H, W, C)`` map to one of the
 same shape."""
+
 import math
 from typing import Optional
 
@@ -53,12 +54,14 @@ class RandomMixing(nn.Module):
         super().__init__()
         side = math.isqrt(num_tokens)
         if side * side != num_tokens:
-            raise ValueError(f'num_tokens must be a square number, got '
-                             f'{num_tokens}')
+            raise ValueError(
+                f'num_tokens must be a square number, got {num_tokens}'
+            )
         self.grid_size = side
         self.random_matrix = nn.Parameter(
             torch.softmax(torch.rand(num_tokens, num_tokens), dim=-1),
-            requires_grad=False)
+            requires_grad=False,
+        )
 
     def resample(self, height, width) -> torch.Tensor:
         """The trained matrix resampled to an ``h x w`` grid (also with
@@ -68,8 +71,12 @@ class RandomMixing(nn.Module):
         def resize_last_grid(m: torch.Tensor) -> torch.Tensor:
             # (rows, side*side) -> (rows, h*w), bilinear over the grid.
             grid = m.reshape(-1, 1, side, side)
-            grid = F.interpolate(grid, size=(height, width), mode='bilinear',
-                                 align_corners=False)
+            grid = F.interpolate(
+                grid,
+                size=(height, width),
+                mode='bilinear',
+                align_corners=False,
+            )
             return grid.reshape(m.shape[0], n_out)
 
         matrix = resize_last_grid(self.random_matrix)  # input positions
@@ -97,45 +104,44 @@ class RandomMixing(nn.Module):
 
 def _sepconv_forward(constants, n, scale, tensors):
     act1, act2, padding = constants
-    (w1, b1, act1_scale, act1_bias, dw_weight, dw_bias, act2_scale,
-     act2_bias, w2, b2) = tensors
+    w1, b1, a1_scale, a1_bias, dw_w, dw_b, a2_scale, a2_bias, w2, b2 = tensors
     hidden = project(n, w1, b1)
-    mixed = depthwise(activate(act1, hidden, act1_scale, act1_bias),
-                      dw_weight, dw_bias, padding)
-    y = scaled_linear(activate(act2, mixed, act2_scale, act2_bias), w2, b2,
-                      scale)
-    return y, (hidden, mixed)
+    act = activate(act1, hidden, a1_scale, a1_bias)
+    mixed = depthwise(act, dw_w, dw_b, padding)
+    act = activate(act2, mixed, a2_scale, a2_bias)
+    return scaled_linear(act, w2, b2, scale), (hidden, mixed)
 
 
 def _sepconv_backward(constants, n, saved, grad_y, scale, tensors):
     act1, act2, padding = constants
-    (w1, b1, act1_scale, act1_bias, dw_weight, dw_bias, act2_scale,
-     act2_bias, w2, b2) = tensors
+    w1, b1, a1_scale, a1_bias, dw_w, dw_b, a2_scale, a2_bias, w2, b2 = tensors
     hidden, mixed = saved
-    grad, grad_w2, grad_b2, grad_scale = scaled_linear_backward(
-        grad_y, activate(act2, mixed, act2_scale, act2_bias), w2, b2, scale)
-    grad, grad_act2_scale, grad_act2_bias = activate_backward(
-        act2, grad, mixed, act2_scale)
-    grad, grad_dw_weight, grad_dw_bias = depthwise_backward(
-        grad, activate(act1, hidden, act1_scale, act1_bias), dw_weight,
-        dw_bias, padding)
-    grad, grad_act1_scale, grad_act1_bias = activate_backward(
-        act1, grad, hidden, act1_scale)
-    grad_n, grad_w1, grad_b1 = project_backward(grad, n, w1, b1)
-    return grad_n, grad_scale, (grad_w1, grad_b1, grad_act1_scale,
-                                grad_act1_bias, grad_dw_weight, grad_dw_bias,
-                                grad_act2_scale, grad_act2_bias, grad_w2,
-                                grad_b2)
+    act = activate(act2, mixed, a2_scale, a2_bias)
+    grad, g_w2, g_b2, g_scale = scaled_linear_backward(
+        grad_y, act, w2, b2, scale
+    )
+    grad, g_a2_scale, g_a2_bias = activate_backward(
+        act2, grad, mixed, a2_scale
+    )
+    act = activate(act1, hidden, a1_scale, a1_bias)
+    grad, g_dw_w, g_dw_b = depthwise_backward(grad, act, dw_w, dw_b, padding)
+    grad, g_a1_scale, g_a1_bias = activate_backward(
+        act1, grad, hidden, a1_scale
+    )
+    grad_n, g_w1, g_b1 = project_backward(grad, n, w1, b1)
+    grads = (g_w1, g_b1, g_a1_scale, g_a1_bias, g_dw_w, g_dw_b)
+    return grad_n, g_scale, grads + (g_a2_scale, g_a2_bias, g_w2, g_b2)
 
 
 #: The lean branch of :class:`SepConv`: keeps the first projection's and
 #: the depthwise convolution's outputs (activations and norm redone).
-SEPCONV_BRANCH = lean_function('SepConvBranch', _sepconv_forward,
-                               _sepconv_backward)
+SEPCONV_BRANCH = lean_function(
+    'SepConvBranch', _sepconv_forward, _sepconv_backward
+)
 
 
 @MODELS.register_module()
-class SepConv(ProjectionEnds):
+class SepConv(ProjectionEnds, ends=('pwconv1', 'pwconv2')):
     """ConvFormer's mixer: inverted separable convolution (MobileNetV2).
 
     ``pwconv1 -> act1 -> depthwise kxk -> act2 -> pwconv2``.
@@ -150,19 +156,27 @@ class SepConv(ProjectionEnds):
         kernel_size (int): Depthwise kernel. Defaults to 7.
     """
 
-    input_proj, output_proj = 'pwconv1', 'pwconv2'
-
-    def __init__(self, dim: int, expansion_ratio: float = 2,
-                 act1_cfg: Optional[dict] = None,
-                 act2_cfg: Optional[dict] = None, bias: bool = False,
-                 kernel_size: int = 7):
+    def __init__(
+        self,
+        dim: int,
+        expansion_ratio: float = 2,
+        act1_cfg: Optional[dict] = None,
+        act2_cfg: Optional[dict] = None,
+        bias: bool = False,
+        kernel_size: int = 7,
+    ):
         super().__init__()
         hidden = int(expansion_ratio * dim)
         self.pwconv1 = nn.Linear(dim, hidden, bias=bias)
         self.act1 = build_module(act1_cfg or dict(type='StarReLU'))
-        self.dwconv = nn.Conv2d(hidden, hidden, kernel_size,
-                                padding=kernel_size // 2, groups=hidden,
-                                bias=bias)
+        self.dwconv = nn.Conv2d(
+            hidden,
+            hidden,
+            kernel_size,
+            padding=kernel_size // 2,
+            groups=hidden,
+            bias=bias,
+        )
         self.act2 = build_module(act2_cfg) or nn.Identity()
         self.pwconv2 = nn.Linear(hidden, dim, bias=bias)
 
@@ -177,14 +191,24 @@ class SepConv(ProjectionEnds):
         act1, act2 = activation_spec(self.act1), activation_spec(self.act2)
         if act1 is None or act2 is None:
             return None
-        return SEPCONV_BRANCH, (act1[0], act2[0], self.dwconv.padding), (
-            self.pwconv1.weight, self.pwconv1.bias, *act1[1],
-            self.dwconv.weight, self.dwconv.bias, *act2[1],
-            self.pwconv2.weight, self.pwconv2.bias)
+        return (
+            SEPCONV_BRANCH,
+            (act1[0], act2[0], self.dwconv.padding),
+            (
+                self.pwconv1.weight,
+                self.pwconv1.bias,
+                *act1[1],
+                self.dwconv.weight,
+                self.dwconv.bias,
+                *act2[1],
+                self.pwconv2.weight,
+                self.pwconv2.bias,
+            ),
+        )
 
 
 @MODELS.register_module()
-class Attention(ProjectionEnds):
+class Attention(ProjectionEnds, ends=('qkv', 'proj')):
     """Global multi-head self-attention over all ``H*W`` tokens (CAFormer).
 
     Computed with ``F.scaled_dot_product_attention``, which picks a fused
@@ -201,12 +225,16 @@ class Attention(ProjectionEnds):
         proj_drop (float): Dropout after the projection. Defaults to 0.
     """
 
-    input_proj, output_proj = 'qkv', 'proj'
-
-    def __init__(self, dim: int, head_dim: int = 32,
-                 num_heads: Optional[int] = None, qkv_bias: bool = False,
-                 proj_bias: bool = False, attn_drop: float = 0.0,
-                 proj_drop: float = 0.0):
+    def __init__(
+        self,
+        dim: int,
+        head_dim: int = 32,
+        num_heads: Optional[int] = None,
+        qkv_bias: bool = False,
+        proj_bias: bool = False,
+        attn_drop: float = 0.0,
+        proj_drop: float = 0.0,
+    ):
         super().__init__()
         self.head_dim = head_dim
         self.num_heads = num_heads or max(dim // head_dim, 1)
@@ -221,7 +249,8 @@ class Attention(ProjectionEnds):
         qkv = self.qkv(x).reshape(b, h * w, 3, self.num_heads, self.head_dim)
         q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)
         out = F.scaled_dot_product_attention(
-            q, k, v, dropout_p=self.attn_drop if self.training else 0.0)
+            q, k, v, dropout_p=self.attn_drop if self.training else 0.0
+        )
         out = out.transpose(1, 2).reshape(b, h, w, self.attention_dim)
         return self.proj_drop(self.proj(out))
 

@@ -9,6 +9,7 @@ written out as mean / variance / divide, StarReLU as
 ``softmax(q @ k.T * scale) @ v``. Used by ``impl='reference'``, the
 benchmark and the tests; imported only when asked for.
 """
+
 from typing import Tuple
 
 import torch
@@ -27,7 +28,7 @@ from .layers import Attention, RandomMixing, SepConv
 
 
 def _layer_norm_general(norm, x: torch.Tensor) -> torch.Tensor:
-    dims = (1, 2, 3) if isinstance(norm, GroupNorm1) else (-1, )
+    dims = (1, 2, 3) if isinstance(norm, GroupNorm1) else (-1,)
     c = x - x.mean(dims, keepdim=True)
     s = c.pow(2).mean(dims, keepdim=True)
     x = c / torch.sqrt(s + norm.eps)
@@ -40,8 +41,9 @@ def _layer_norm_general(norm, x: torch.Tensor) -> torch.Tensor:
 def _norm(norm, x: torch.Tensor) -> torch.Tensor:
     if isinstance(norm, ChannelLayerNorm) and norm.bias is None:
         # LayerNormWithoutBias of ConvFormer/CAFormer uses F.layer_norm
-        return F.layer_norm(x, norm.normalized_shape, norm.weight, None,
-                            norm.eps)
+        return F.layer_norm(
+            x, norm.normalized_shape, norm.weight, None, norm.eps
+        )
     if isinstance(norm, (GroupNorm1, ChannelLayerNorm)):
         return _layer_norm_general(norm, x)
     return norm(x)
@@ -49,7 +51,7 @@ def _norm(norm, x: torch.Tensor) -> torch.Tensor:
 
 def _act(act, x: torch.Tensor) -> torch.Tensor:
     if isinstance(act, StarReLU):
-        return act.scale * F.relu(x)**2 + act.bias
+        return act.scale * F.relu(x) ** 2 + act.bias
     return act(x)
 
 
@@ -61,8 +63,13 @@ def _mixer(mixer, x: torch.Tensor) -> torch.Tensor:
     if isinstance(mixer, Identity):
         return x
     if isinstance(mixer, Pooling):
-        y = F.avg_pool2d(x.permute(0, 3, 1, 2), mixer.pool_size, 1,
-                         mixer.pool_size // 2, count_include_pad=False)
+        y = F.avg_pool2d(
+            x.permute(0, 3, 1, 2),
+            mixer.pool_size,
+            1,
+            mixer.pool_size // 2,
+            count_include_pad=False,
+        )
         return y.permute(0, 2, 3, 1) - x
     if isinstance(mixer, SepConv):
         x = _act(mixer.act1, mixer.pwconv1(x))
@@ -70,8 +77,11 @@ def _mixer(mixer, x: torch.Tensor) -> torch.Tensor:
         return mixer.pwconv2(_act(mixer.act2, x))
     if isinstance(mixer, Attention):
         b, h, w, c = x.shape
-        qkv = mixer.qkv(x).reshape(b, h * w, 3, mixer.num_heads,
-                                   mixer.head_dim).permute(2, 0, 3, 1, 4)
+        qkv = (
+            mixer.qkv(x)
+            .reshape(b, h * w, 3, mixer.num_heads, mixer.head_dim)
+            .permute(2, 0, 3, 1, 4)
+        )
         q, k, v = qkv.unbind(0)
         attn = (q @ k.transpose(-2, -1)) * mixer.head_dim**-0.5
         attn = attn.softmax(dim=-1)
@@ -91,20 +101,20 @@ def _scale(scale, x: torch.Tensor) -> torch.Tensor:
 
 def _block(block, x: torch.Tensor) -> torch.Tensor:
     x = _scale(block.res_scale1, x) + _scale(
-        block.layer_scale1, _mixer(block.token_mixer, _norm(block.norm1, x)))
+        block.layer_scale1, _mixer(block.token_mixer, _norm(block.norm1, x))
+    )
     x = _scale(block.res_scale2, x) + _scale(
-        block.layer_scale2, _mlp(block.mlp, _norm(block.norm2, x)))
+        block.layer_scale2, _mlp(block.mlp, _norm(block.norm2, x))
+    )
     return x
 
 
 def reference_forward(model, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
     """Run ``model`` (a mmmeta baseline) with the official op sequence.
 
-    Stochastic depth and dropout are not applied (inference semantics).
+    Stochastic depth and dropout are not applied (inference semantics);
+    the model returns feature maps (``MetaFormer.forward`` checks).
     """
-    if model.gap_before_out_norm:
-        raise NotImplementedError('the reference path returns feature maps; '
-                                  'it does not support gap_before_out_norm')
     x = _norm(model.stem.norm, model.stem.conv(x).permute(0, 2, 3, 1))
     outs = []
     for i, stage in enumerate(model.stages):

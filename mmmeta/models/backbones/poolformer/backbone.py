@@ -1,4 +1,5 @@
 """PoolFormer v1: the arch table."""
+
 from ....registry import MODELS
 from ...utils.families import SAIL_SIZES
 from ..metaformer import MetaFormer
@@ -11,10 +12,12 @@ def _block(layer_scale: float) -> dict:
     return dict(
         type='MetaFormerBlock',
         token_mixer=dict(type='Pooling', pool_size=3),
-        mlp=dict(type='Mlp', mlp_ratio=4, act_cfg=dict(type='GELU'),
-                 bias=True),
+        mlp=dict(
+            type='Mlp', mlp_ratio=4, act_cfg=dict(type='GELU'), bias=True
+        ),
         norm_cfg=dict(type='GroupNorm1', eps=1e-5, bias=True),
-        layer_scale_init_value=layer_scale)
+        layer_scale_init_value=layer_scale,
+    )
 
 
 @MODELS.register_module()
@@ -31,13 +34,15 @@ class PoolFormer(MetaFormer):
     default_arch = 's12'
     arch_defaults = dict(
         stem=dict(type='Stem', kernel_size=7, stride=4, padding=2),
-        downsample=dict(type='Downsampling', kernel_size=3, stride=2,
-                        padding=1),
+        downsample=dict(
+            type='Downsampling', kernel_size=3, stride=2, padding=1
+        ),
         out_norm=dict(type='GroupNorm1', eps=1e-5, bias=True),
     )
     arch_zoo = {
-        name: dict(size, block=_block(1e-5 if name in ('s12', 's24') else
-                                      1e-6))
+        name: dict(
+            size, block=_block(1e-5 if name in ('s12', 's24') else 1e-6)
+        )
         for name, size in POOLFORMER_SIZES.items()
     }
     checkpoint_layouts = ('sail-poolformer', 'timm')

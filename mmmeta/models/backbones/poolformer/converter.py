@@ -7,6 +7,7 @@ The mapping follows the one timm documents in
 ``timm/models/metaformer.py::checkpoint_filter_fn`` (Apache-2.0): names
 only, values untouched.
 """
+
 import re
 
 from ...utils.layouts import (
@@ -17,8 +18,10 @@ from ...utils.layouts import (
 )
 
 #: Every key of these files.
-_KEYS = (r'(patch_embed\.proj|network\.\d+\.(\d+\.(norm1|norm2|token_mixer|'
-         r'mlp\.(fc1|fc2)|layer_scale_[12])|proj)|norm\d?|head)(\.|$)')
+_KEYS = (
+    r'(patch_embed\.proj|network\.\d+\.(\d+\.(norm1|norm2|token_mixer|'
+    r'mlp\.(fc1|fc2)|layer_scale_[12])|proj)|norm\d?|head)(\.|$)'
+)
 
 
 def rename_sail_poolformer(key: str) -> str:
@@ -38,8 +41,14 @@ def rename_sail_poolformer(key: str) -> str:
     return rename_sail_classifier(key)
 
 
-register_layout(CheckpointLayout(
-    'sail-poolformer', 'sail-sg poolformer (network.*), its dense backbones '
-    '(norm0/2/4/6), mmpretrain (backbone.network.*)',
-    requires=(r'patch_embed\.proj\.', r'network\.\d+\.\d+\.'), covers=_KEYS,
-    rename=rename_sail_poolformer, pointwise_keys=SAIL_POINTWISE))
+register_layout(
+    CheckpointLayout(
+        'sail-poolformer',
+        'sail-sg poolformer (network.*), its dense backbones '
+        '(norm0/2/4/6), mmpretrain (backbone.network.*)',
+        requires=(r'patch_embed\.proj\.', r'network\.\d+\.\d+\.'),
+        covers=_KEYS,
+        rename=rename_sail_poolformer,
+        pointwise_keys=SAIL_POINTWISE,
+    )
+)

@@ -7,6 +7,7 @@ on the model's own parameters: NCHW throughout, ``nn.GroupNorm(1, C)``,
 broadcast as ``(C, 1, 1)``. Used by ``impl='reference'``, the benchmark and
 the tests; imported only when asked for.
 """
+
 from typing import Tuple
 
 import torch
@@ -28,8 +29,16 @@ def _block(block, x: torch.Tensor) -> torch.Tensor:
     norm1, norm2 = block.norm1, block.norm2
     y = F.group_norm(x, 1, norm1.weight, norm1.bias, norm1.eps)
     mixer = block.token_mixer
-    y = F.avg_pool2d(y, mixer.pool_size, 1, mixer.pool_size // 2,
-                     count_include_pad=False) - y
+    y = (
+        F.avg_pool2d(
+            y,
+            mixer.pool_size,
+            1,
+            mixer.pool_size // 2,
+            count_include_pad=False,
+        )
+        - y
+    )
     x = x + _channel_scale(block.layer_scale1) * y
     y = F.group_norm(x, 1, norm2.weight, norm2.bias, norm2.eps)
     y = _conv1x1(block.mlp.act(_conv1x1(y, block.mlp.fc1)), block.mlp.fc2)
@@ -39,11 +48,9 @@ def _block(block, x: torch.Tensor) -> torch.Tensor:
 def reference_forward(model, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
     """Run ``model`` (a mmmeta PoolFormer) with the official op sequence.
 
-    Stochastic depth and dropout are not applied (inference semantics).
+    Stochastic depth and dropout are not applied (inference semantics);
+    the model returns feature maps (``MetaFormer.forward`` checks).
     """
-    if model.gap_before_out_norm:
-        raise NotImplementedError('the reference path returns feature maps; '
-                                  'it does not support gap_before_out_norm')
     x = model.stem.conv(x)
     outs = []
     for i, stage in enumerate(model.stages):
@@ -54,8 +61,9 @@ def reference_forward(model, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
         if i in model.out_indices:
             norm = getattr(model, f'norm{i}')
             if isinstance(norm, GroupNorm1):
-                outs.append(F.group_norm(x, 1, norm.weight, norm.bias,
-                                         norm.eps))
+                outs.append(
+                    F.group_norm(x, 1, norm.weight, norm.bias, norm.eps)
+                )
             else:
                 outs.append(norm(x.permute(0, 2, 3, 1)).permute(0, 3, 1, 2))
     return tuple(outs)

@@ -6,6 +6,7 @@ or :class:`CosineAttention` (stage 4) as token mixer and
 :class:`ConvolutionalGLU` as channel mixer, and a LayerNorm that stays in
 the trunk; the four normed stage outputs are the features.
 """
+
 from typing import Sequence, Union
 
 from ....registry import MODELS
@@ -25,9 +26,13 @@ def _size(depths, dims, heads) -> dict:
         for h, sr in zip(heads[:3], _SR_RATIOS)
     ] + [dict(type='CosineAttention', num_heads=heads[3])]
     blocks = [
-        dict(type='MetaFormerBlock', token_mixer=mixer,
-             mlp=dict(type='ConvolutionalGLU', mlp_ratio=ratio),
-             norm_cfg=_LN6) for mixer, ratio in zip(mixers, _MLP_RATIOS)
+        dict(
+            type='MetaFormerBlock',
+            token_mixer=mixer,
+            mlp=dict(type='ConvolutionalGLU', mlp_ratio=ratio),
+            norm_cfg=_LN6,
+        )
+        for mixer, ratio in zip(mixers, _MLP_RATIOS)
     ]
     return dict(depths=depths, dims=dims, block=blocks)
 
@@ -62,10 +67,16 @@ class TransNeXt(MetaFormer):
 
     default_arch = 'tiny'
     arch_defaults = dict(
-        stem=dict(type='Stem', kernel_size=7, stride=4, padding=3,
-                  norm_cfg=_LN5),
-        downsample=dict(type='Downsampling', kernel_size=3, stride=2,
-                        padding=1, post_norm_cfg=_LN5),
+        stem=dict(
+            type='Stem', kernel_size=7, stride=4, padding=3, norm_cfg=_LN5
+        ),
+        downsample=dict(
+            type='Downsampling',
+            kernel_size=3,
+            stride=2,
+            padding=1,
+            post_norm_cfg=_LN5,
+        ),
         stage_norm=_LN6,
     )
     arch_zoo = {
@@ -78,24 +89,32 @@ class TransNeXt(MetaFormer):
     conv_init = 'fan_out'
     #: The stage-1 map (stride 4) must hold one 8x8 pooling window.
     min_input_size = 29
-    min_input_reason = 'a stage-1 token map of at least 8x8 for the 8x8 ' \
+    min_input_reason = (
+        'a stage-1 token map of at least 8x8 for the 8x8 '
         'pooling of aggregated attention'
+    )
 
-    def __init__(self,
-                 arch: Union[str, dict, None] = None,
-                 img_size: Union[int, Sequence[int]] = 224,
-                 pretrain_size: Union[int, Sequence[int]] = 224,
-                 is_extrapolation: bool = False,
-                 **kwargs):
+    def __init__(
+        self,
+        arch: Union[str, dict, None] = None,
+        img_size: Union[int, Sequence[int]] = 224,
+        pretrain_size: Union[int, Sequence[int]] = 224,
+        is_extrapolation: bool = False,
+        **kwargs,
+    ):
         settings = self.resolve_arch(arch)
         img_size, pretrain_size = to_pair(img_size), to_pair(pretrain_size)
         for stride, blocks in zip(_STRIDES, stage_block_configs(settings)):
             for block in blocks:
                 mixer = block['token_mixer']
-                mixer['pretrain_size'] = tuple(s // stride
-                                               for s in pretrain_size)
-                mixer['trained_size'] = None if is_extrapolation else tuple(
-                    s // stride for s in img_size)
+                mixer['pretrain_size'] = tuple(
+                    s // stride for s in pretrain_size
+                )
+                mixer['trained_size'] = (
+                    None
+                    if is_extrapolation
+                    else tuple(s // stride for s in img_size)
+                )
         self.img_size, self.pretrain_size = img_size, pretrain_size
         self.is_extrapolation = is_extrapolation
         super().__init__(arch=settings, **kwargs)

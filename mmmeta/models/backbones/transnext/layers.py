@@ -26,6 +26,7 @@ Reference:
     Shi, "TransNeXt: Robust Foveal Visual Perception for Vision
     Transformers", CVPR 2024. https://github.com/DaiShiResearch/TransNeXt
 """
+
 import math
 from functools import lru_cache
 from typing import Optional, Sequence, Tuple, Union
@@ -46,20 +47,29 @@ def _linear_taps(n_in: int, n_out: int) -> Tuple[torch.Tensor, torch.Tensor]:
     axis, read off the interpolation of an identity matrix so that they are
     exactly PyTorch's."""
     eye = torch.eye(n_in).view(1, n_in, 1, n_in)
-    matrix = F.interpolate(eye, size=(1, n_out), mode='bilinear',
-                           align_corners=False).view(n_in, n_out).t()
+    matrix = (
+        F.interpolate(
+            eye, size=(1, n_out), mode='bilinear', align_corners=False
+        )
+        .view(n_in, n_out)
+        .t()
+    )
     weights, indices = matrix.topk(min(2, n_in), dim=1)
     return indices, weights
 
 
 def _log_spaced(coords: torch.Tensor) -> torch.Tensor:
     """SwinV2's log-spaced coordinates: ``sign(x) log2(1 + |x|) / 3``."""
-    return torch.sign(coords) * torch.log2(coords.abs() + 1.0) / torch.log2(
-        torch.tensor(8, dtype=torch.float32))
+    return (
+        torch.sign(coords)
+        * torch.log2(coords.abs() + 1.0)
+        / torch.log2(torch.tensor(8, dtype=torch.float32))
+    )
 
 
-def _relative_coordinates(grid: int, sr_ratio: int, pretrain: int
-                          ) -> Tuple[torch.Tensor, torch.Tensor]:
+def _relative_coordinates(
+    grid: int, sr_ratio: int, pretrain: int
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Unique relative coordinates between the ``grid`` query positions and
     the centres of the ``grid // sr_ratio`` pooling bins along one axis, and
     each (query, key) pair's index into them: ``(U, )`` and ``(grid, grid //
@@ -75,10 +85,14 @@ def _relative_coordinates(grid: int, sr_ratio: int, pretrain: int
     pooled = grid // sr_ratio
     if grid % sr_ratio == 0:
         offsets = torch.arange(2 * grid - sr_ratio, dtype=torch.float32) - (
-            grid - sr_ratio)
+            grid - sr_ratio
+        )
         values = (offsets - (sr_ratio - 1) / 2) / (pretrain - 1) * 8
-        inverse = (torch.arange(grid)[:, None] - sr_ratio *
-                   torch.arange(pooled)[None, :] + (grid - sr_ratio))
+        inverse = (
+            torch.arange(grid)[:, None]
+            - sr_ratio * torch.arange(pooled)[None, :]
+            + (grid - sr_ratio)
+        )
         return values, inverse
     axis_q = torch.arange(grid, dtype=torch.float32)
     axis_k = F.adaptive_avg_pool1d(axis_q[None], pooled)[0]
@@ -87,9 +101,13 @@ def _relative_coordinates(grid: int, sr_ratio: int, pretrain: int
     return values, inverse.view(relative.shape)
 
 
-def _axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
-                        trained: Optional[int], device: torch.device
-                        ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def _axis_position_taps(
+    n_query: int,
+    sr_ratio: int,
+    pretrain: int,
+    trained: Optional[int],
+    device: torch.device,
+) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Position-bias lookup along one spatial axis.
 
     Queries sit at ``0 .. grid-1``; pooled keys at the centres of
@@ -125,13 +143,16 @@ def _axis_position_taps(n_query: int, sr_ratio: int, pretrain: int,
         if not _exported(n_query):  # zero taps add nothing
             used = weight.flatten(0, 1).abs().amax(0) > 0
             index, weight = index[..., used], weight[..., used]
-    return (_log_spaced(values).to(device), index.to(device),
-            weight.to(device))
+    return (
+        _log_spaced(values).to(device),
+        index.to(device),
+        weight.to(device),
+    )
 
 
-def _local_window_geometry(height: int, width: int, window: int,
-                           device: torch.device
-                           ) -> Tuple[torch.Tensor, torch.Tensor]:
+def _local_window_geometry(
+    height: int, width: int, window: int, device: torch.device
+) -> Tuple[torch.Tensor, torch.Tensor]:
     """Which neighbours of each token lie inside the map.
 
     Returns:
@@ -149,9 +170,11 @@ def _local_window_geometry(height: int, width: int, window: int,
 # export traces it (uncached, closed form, no data-dependent shapes), with
 # symbolic sizes where the input size is dynamic.
 _cached_axis_position_taps = lru_cache(maxsize=256)(
-    torch.compiler.assume_constant_result(_axis_position_taps))
+    torch.compiler.assume_constant_result(_axis_position_taps)
+)
 _cached_local_window_geometry = lru_cache(maxsize=64)(
-    torch.compiler.assume_constant_result(_local_window_geometry))
+    torch.compiler.assume_constant_result(_local_window_geometry)
+)
 
 
 def _exported(*sizes) -> bool:
@@ -159,7 +182,8 @@ def _exported(*sizes) -> bool:
     tensors then belong to the traced graph: neither cached nor pruned by
     value)."""
     return torch.compiler.is_exporting() or any(
-        isinstance(size, torch.SymInt) for size in sizes)
+        isinstance(size, torch.SymInt) for size in sizes
+    )
 
 
 def axis_position_taps(*args):
@@ -191,26 +215,38 @@ class _CosinePositionAttention(nn.Module):
             stride for the released weights); normalises coordinates.
     """
 
-    def __init__(self, dim: int, num_heads: int, sr_ratio: int,
-                 trained_size: Optional[Size], pretrain_size: Size):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        sr_ratio: int,
+        trained_size: Optional[Size],
+        pretrain_size: Size,
+    ):
         super().__init__()
         if dim % num_heads:
-            raise ValueError(f'dim {dim} is not divisible by num_heads '
-                             f'{num_heads}')
+            raise ValueError(
+                f'dim {dim} is not divisible by num_heads {num_heads}'
+            )
         self.num_heads = num_heads
         self.head_dim = dim // num_heads
         self.sr_ratio = sr_ratio
         self.trained_size = to_pair(trained_size)
         self.pretrain_size = to_pair(pretrain_size)
         if min(self.pretrain_size) < 2:
-            raise ValueError(f'pretrain_size must give a token grid of at '
-                             f'least 2, got {pretrain_size}')
+            raise ValueError(
+                f'pretrain_size must give a token grid of at '
+                f'least 2, got {pretrain_size}'
+            )
         # softplus(temperature) starts at 1 / 0.24
         self.temperature = nn.Parameter(
-            torch.full((num_heads, 1, 1), math.log(math.expm1(1 / 0.24))))
+            torch.full((num_heads, 1, 1), math.log(math.expm1(1 / 0.24)))
+        )
         self.query_embedding = nn.Parameter(
-            nn.init.trunc_normal_(torch.empty(num_heads, 1, self.head_dim),
-                                  std=0.02))
+            nn.init.trunc_normal_(
+                torch.empty(num_heads, 1, self.head_dim), std=0.02
+            )
+        )
         self.cpb_fc1 = nn.Linear(2, 512)
         self.cpb_fc2 = nn.Linear(512, num_heads)
         self._table_cache = None
@@ -219,39 +255,52 @@ class _CosinePositionAttention(nn.Module):
     def is_extrapolation(self) -> bool:
         return self.trained_size is None
 
-    def position_bias(self, height: int, width: int, device: torch.device,
-                      rows: slice = slice(None)) -> torch.Tensor:
+    def position_bias(
+        self,
+        height: int,
+        width: int,
+        device: torch.device,
+        rows: slice = slice(None),
+    ) -> torch.Tensor:
         """Bias of every (query, pooled key) pair: ``(heads, H, W, pH,
         pW)`` with ``pH = H // sr_ratio``; only the query rows ``rows`` if
         given."""
         trained = self.trained_size or (None, None)
         coords_y, index_y, weight_y = axis_position_taps(
-            height, self.sr_ratio, self.pretrain_size[0], trained[0], device)
+            height, self.sr_ratio, self.pretrain_size[0], trained[0], device
+        )
         coords_x, index_x, weight_x = axis_position_taps(
-            width, self.sr_ratio, self.pretrain_size[1], trained[1], device)
+            width, self.sr_ratio, self.pretrain_size[1], trained[1], device
+        )
         table = self._bias_table(coords_y, coords_x)  # (Uy, Ux, heads)
         # Gathers of whole rows (index_select on dim 0) are memory copies.
-        along_y = _gather_rows(table, index_y[rows],
-                               weight_y[rows])  # (H, pH, Ux, h)
+        along_y = _gather_rows(
+            table, index_y[rows], weight_y[rows]
+        )  # (H, pH, Ux, h)
         along_y = along_y.permute(2, 0, 1, 3).contiguous()  # (Ux, H, pH, h)
         bias = _gather_rows(along_y, index_x, weight_x)  # (W, pW, H, pH, h)
         return bias.permute(4, 2, 0, 3, 1)
 
-    def _bias_table(self, coords_y: torch.Tensor,
-                    coords_x: torch.Tensor) -> torch.Tensor:
+    def _bias_table(
+        self, coords_y: torch.Tensor, coords_x: torch.Tensor
+    ) -> torch.Tensor:
         """The position-bias MLP on the (unique dy) x (unique dx) grid.
 
         Without autograd the table is kept until the MLP's weights change
         (in interpolation mode it does not depend on the input size); under
         torch.compile it is computed in the graph."""
-        grid = torch.stack(torch.meshgrid(coords_y, coords_x, indexing='ij'),
-                           dim=-1).to(self.cpb_fc1.weight.dtype)
+        grid = torch.stack(
+            torch.meshgrid(coords_y, coords_x, indexing='ij'), dim=-1
+        ).to(self.cpb_fc1.weight.dtype)
         key = self._table_key(coords_y, coords_x)
         if key is None:  # traced: computed in the graph
             return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         cache = self._table_cache
-        if cache is not None and cache[0] == key \
-                and not torch.is_grad_enabled():
+        if (
+            cache is not None
+            and cache[0] == key
+            and not torch.is_grad_enabled()
+        ):
             return cache[1]
         table = self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
         self._table_cache = None if torch.is_grad_enabled() else (key, table)
@@ -262,39 +311,54 @@ class _CosinePositionAttention(nn.Module):
         export: fake tensors have no data to identify)."""
         if torch.compiler.is_compiling() or torch.compiler.is_exporting():
             return None
-        weights = (self.cpb_fc1.weight, self.cpb_fc1.bias,
-                   self.cpb_fc2.weight, self.cpb_fc2.bias)
+        weights = (
+            self.cpb_fc1.weight,
+            self.cpb_fc1.bias,
+            self.cpb_fc2.weight,
+            self.cpb_fc2.bias,
+        )
         try:
-            return (coords_y.data_ptr(), coords_y.shape, coords_x.data_ptr(),
-                    coords_x.shape) + tuple(
-                        (w.data_ptr(), w._version) for w in weights)
+            return (
+                coords_y.data_ptr(),
+                coords_y.shape,
+                coords_x.data_ptr(),
+                coords_x.shape,
+            ) + tuple((w.data_ptr(), w._version) for w in weights)
         except RuntimeError:
             return None
 
-    def scale_queries(self, q_norm: torch.Tensor,
-                      log_length: torch.Tensor) -> torch.Tensor:
+    def scale_queries(
+        self, q_norm: torch.Tensor, log_length: torch.Tensor
+    ) -> torch.Tensor:
         """``(q_norm + query_embedding) * softplus(temperature) *
         log_length`` for ``q_norm`` of shape ``(B, heads, H, W, d)``."""
         scale = F.softplus(self.temperature)[:, None]
         return (q_norm + self.query_embedding[:, None]) * scale * log_length
 
     def extra_repr(self) -> str:
-        mode = ('extrapolation' if self.is_extrapolation else
-                f'interpolation from {self.trained_size}')
-        return (f'num_heads={self.num_heads}, sr_ratio={self.sr_ratio}, '
-                f'position bias: {mode}, pretrain={self.pretrain_size}')
+        mode = (
+            'extrapolation'
+            if self.is_extrapolation
+            else f'interpolation from {self.trained_size}'
+        )
+        return (
+            f'num_heads={self.num_heads}, sr_ratio={self.sr_ratio}, '
+            f'position bias: {mode}, pretrain={self.pretrain_size}'
+        )
 
 
-def _gather_rows(source: torch.Tensor, index: torch.Tensor,
-                 weight: torch.Tensor) -> torch.Tensor:
+def _gather_rows(
+    source: torch.Tensor, index: torch.Tensor, weight: torch.Tensor
+) -> torch.Tensor:
     """``sum_t weight[..., t] * source[index[..., t]]`` over the taps ``t``
     (the last dimension of ``index`` and ``weight``)."""
     out = None
     for t in range(index.shape[-1]):
         rows = source.index_select(0, index[..., t].flatten())
         rows = rows.view(index.shape[:-1] + source.shape[1:])
-        w = weight[..., t].reshape(weight.shape[:-1] +
-                                   (1, ) * (source.dim() - 1))
+        w = weight[..., t].reshape(
+            weight.shape[:-1] + (1,) * (source.dim() - 1)
+        )
         out = rows * w if out is None else torch.addcmul(out, rows, w)
     return out
 
@@ -320,12 +384,17 @@ class AggregatedAttention(_CosinePositionAttention):
         qkv_bias (bool): Biases of ``q`` and ``kv``. Defaults to True.
     """
 
-    def __init__(self, dim: int, num_heads: int, sr_ratio: int,
-                 trained_size: Optional[Size] = None,
-                 pretrain_size: Size = 56, window_size: int = 3,
-                 qkv_bias: bool = True):
-        super().__init__(dim, num_heads, sr_ratio, trained_size,
-                         pretrain_size)
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        sr_ratio: int,
+        trained_size: Optional[Size] = None,
+        pretrain_size: Size = 56,
+        window_size: int = 3,
+        qkv_bias: bool = True,
+    ):
+        super().__init__(dim, num_heads, sr_ratio, trained_size, pretrain_size)
         if window_size % 2 != 1:
             raise ValueError(f'window_size must be odd, got {window_size}')
         self.window_size = window_size
@@ -336,13 +405,16 @@ class AggregatedAttention(_CosinePositionAttention):
         self.sr = nn.Conv2d(dim, dim, kernel_size=1)
         self.norm = nn.LayerNorm(dim)
         self.relative_pos_bias_local = nn.Parameter(
-            nn.init.trunc_normal_(torch.empty(num_heads, local_len),
-                                  std=4e-4))
+            nn.init.trunc_normal_(torch.empty(num_heads, local_len), std=4e-4)
+        )
         self.learnable_tokens = nn.Parameter(
             nn.init.trunc_normal_(
-                torch.empty(num_heads, self.head_dim, local_len), std=0.02))
-        self.learnable_bias = nn.Parameter(torch.zeros(num_heads, 1,
-                                                       local_len))
+                torch.empty(num_heads, self.head_dim, local_len), std=0.02
+            )
+        )
+        self.learnable_bias = nn.Parameter(
+            torch.zeros(num_heads, 1, local_len)
+        )
 
     #: Without autograd, queries are processed in row blocks whose
     #: attention logits hold at most this many elements (bounded memory at
@@ -355,8 +427,9 @@ class AggregatedAttention(_CosinePositionAttention):
         2``, in ``nn.Unfold`` order."""
         for dy in range(self.window_size):
             for dx in range(self.window_size):
-                yield padded[:, :, rows.start + dy:rows.stop + dy,
-                             dx:dx + width]
+                yield padded[
+                    :, :, rows.start + dy : rows.stop + dy, dx : dx + width
+                ]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, height, width, c = x.shape
@@ -365,9 +438,11 @@ class AggregatedAttention(_CosinePositionAttention):
             raise ValueError(
                 f'AggregatedAttention with sr_ratio {self.sr_ratio} needs a '
                 f'token map of at least {self.sr_ratio}x{self.sr_ratio}, got '
-                f'{height}x{width}; use a larger input image.')
-        outside, count = local_window_geometry(height, width,
-                                               self.window_size, x.device)
+                f'{height}x{width}; use a larger input image.'
+            )
+        outside, count = local_window_geometry(
+            height, width, self.window_size, x.device
+        )
         log_length = torch.log(count + pool_h * pool_w).to(x.dtype)
 
         q_norm = F.normalize(_heads_first(self.q(x), self.num_heads), dim=-1)
@@ -376,50 +451,60 @@ class AggregatedAttention(_CosinePositionAttention):
         k_local = F.normalize(_heads_first(k_local, self.num_heads), dim=-1)
         v_local = _heads_first(v_local, self.num_heads)
 
-        pad = (0, 0) + (self.window_size // 2, ) * 4
+        pad = (0, 0) + (self.window_size // 2,) * 4
         k_local, v_local = F.pad(k_local, pad), F.pad(v_local, pad)
 
         # peripheral keys: 1x1 conv, GELU, average pooling, LayerNorm
         pooled = F.linear(x, self.sr.weight.flatten(1), self.sr.bias)
-        pooled = F.adaptive_avg_pool2d(nchw_view(gelu(pooled)),
-                                       (pool_h, pool_w))
+        pooled = F.adaptive_avg_pool2d(
+            nchw_view(gelu(pooled)), (pool_h, pool_w)
+        )
         pooled = self.norm(nhwc_view(pooled).reshape(b, -1, c))
-        k_pool, v_pool = self.kv(pooled).reshape(
-            b, -1, 2, self.num_heads, self.head_dim).permute(2, 0, 3, 1,
-                                                             4).unbind(0)
+        k_pool, v_pool = (
+            self.kv(pooled)
+            .reshape(b, -1, 2, self.num_heads, self.head_dim)
+            .permute(2, 0, 3, 1, 4)
+            .unbind(0)
+        )
         k_pool = F.normalize(k_pool, dim=-1)
 
         row_blocks = [slice(0, height)]
         if not (torch.is_grad_enabled() or torch.compiler.is_exporting()):
-            per_row = b * self.num_heads * width * (
-                pool_h * pool_w + self.window_size**2)
+            per_row = (
+                b
+                * self.num_heads
+                * width
+                * (pool_h * pool_w + self.window_size**2)
+            )
             step = max(1, self.inference_block_elements // per_row)
             row_blocks = [
-                slice(y, min(y + step, height))
-                for y in range(0, height, step)
+                slice(y, min(y + step, height)) for y in range(0, height, step)
             ]
-        out = torch.cat([
-            self._attend(q_norm, q_scaled, k_local, v_local, k_pool, v_pool,
-                         outside, height, rows) for rows in row_blocks
-        ], dim=2)
+        maps = (q_norm, q_scaled, k_local, v_local, k_pool, v_pool, outside)
+        out = [self._attend(maps, height, rows) for rows in row_blocks]
+        out = torch.cat(out, dim=2)
         out = out.permute(0, 2, 3, 1, 4).reshape(b, height, width, c)
         return self.proj(out)
 
-    def _attend(self, q_norm, q_scaled, k_local, v_local, k_pool, v_pool,
-                outside, height: int, rows: slice) -> torch.Tensor:
+    def _attend(self, maps, height: int, rows: slice) -> torch.Tensor:
         """Aggregated attention of the query rows ``rows`` of a map with
-        ``height`` rows (``k_local``, ``v_local`` zero-padded): ``(B,
-        heads, rows, W, d)``."""
+        ``height`` rows: ``(B, heads, rows, W, d)``. ``maps`` holds the
+        normalised and the scaled queries, the local keys and values
+        (zero-padded), the pooled keys and values and the padding mask."""
+        q_norm, q_scaled, k_local, v_local, k_pool, v_pool, outside = maps
         q_norm, q_scaled = q_norm[:, :, rows], q_scaled[:, :, rows]
         b, heads, n_rows, width, _ = q_norm.shape
         # local logits (B, heads, rows, W, window**2), padding excluded
-        attn_local = torch.stack([
-            (q_scaled * k).sum(-1)
-            for k in self._neighbours(k_local, rows, width)
-        ], dim=-1)
-        attn_local = (attn_local + self.relative_pos_bias_local[:, None,
-                                                                None]
-                      ).masked_fill(outside[rows], float('-inf'))
+        attn_local = torch.stack(
+            [
+                (q_scaled * k).sum(-1)
+                for k in self._neighbours(k_local, rows, width)
+            ],
+            dim=-1,
+        )
+        attn_local = (
+            attn_local + self.relative_pos_bias_local[:, None, None]
+        ).masked_fill(outside[rows], float('-inf'))
         # pooled logits with the position bias
         pool_h, pool_w = height // self.sr_ratio, width // self.sr_ratio
         attn_pool = q_scaled.flatten(2, 3) @ k_pool.transpose(-2, -1)
@@ -429,14 +514,18 @@ class AggregatedAttention(_CosinePositionAttention):
 
         attn = torch.cat([attn_local, attn_pool], dim=-1).softmax(dim=-1)
         local_len = attn_local.shape[-1]
-        attn_local, attn_pool = attn.split([local_len, pool_h * pool_w],
-                                           dim=-1)
+        attn_local, attn_pool = attn.split(
+            [local_len, pool_h * pool_w], dim=-1
+        )
         # query-dependent local weights from the learnable tokens
-        attn_local = attn_local + q_norm @ self.learnable_tokens[:, None] \
+        attn_local = (
+            attn_local
+            + q_norm @ self.learnable_tokens[:, None]
             + self.learnable_bias[:, None]
+        )
         out = (attn_pool.flatten(2, 3) @ v_pool).view_as(q_norm)
         for i, v in enumerate(self._neighbours(v_local, rows, width)):
-            out = torch.addcmul(out, attn_local[..., i:i + 1], v)
+            out = torch.addcmul(out, attn_local[..., i : i + 1], v)
         return out
 
 
@@ -453,9 +542,14 @@ class CosineAttention(_CosinePositionAttention):
         qkv_bias (bool): Bias of ``qkv``. Defaults to True.
     """
 
-    def __init__(self, dim: int, num_heads: int,
-                 trained_size: Optional[Size] = None,
-                 pretrain_size: Size = 7, qkv_bias: bool = True):
+    def __init__(
+        self,
+        dim: int,
+        num_heads: int,
+        trained_size: Optional[Size] = None,
+        pretrain_size: Size = 7,
+        qkv_bias: bool = True,
+    ):
         super().__init__(dim, num_heads, 1, trained_size, pretrain_size)
         self.qkv = nn.Linear(dim, 3 * dim, bias=qkv_bias)
         self.proj = nn.Linear(dim, dim)
@@ -464,15 +558,18 @@ class CosineAttention(_CosinePositionAttention):
         b, height, width, c = x.shape
         q, k, v = _heads_first(self.qkv(x), 3 * self.num_heads).chunk(3, 1)
         # a tensor, not math.log: the size stays symbolic under export
-        log_length = torch.ones((), dtype=torch.float64).mul(
-            height * width).log()
+        log_length = (
+            torch.ones((), dtype=torch.float64).mul(height * width).log()
+        )
         q = self.scale_queries(F.normalize(q, dim=-1), log_length)
         bias = self.position_bias(height, width, x.device).to(x.dtype)
         out = F.scaled_dot_product_attention(
-            q.flatten(2, 3), F.normalize(k, dim=-1).flatten(2, 3),
-            v.flatten(2, 3), attn_mask=bias.reshape(self.num_heads,
-                                                    height * width, -1),
-            scale=1.0)
+            q.flatten(2, 3),
+            F.normalize(k, dim=-1).flatten(2, 3),
+            v.flatten(2, 3),
+            attn_mask=bias.reshape(self.num_heads, height * width, -1),
+            scale=1.0,
+        )
         out = out.transpose(1, 2).reshape(b, height, width, c)
         return self.proj(out)
 
@@ -490,32 +587,39 @@ def _glu_forward(constants, n, scale, tensors):
     w1, b1, dw_weight, dw_bias, w2, b2 = tensors
     hidden = lean.project(n, w1, b1)
     gated, _ = _gating(hidden, dw_weight, dw_bias)
-    return lean.scaled_linear(gated, w2, b2, scale), (hidden, )
+    return lean.scaled_linear(gated, w2, b2, scale), (hidden,)
 
 
 def _glu_backward(constants, n, saved, grad_y, scale, tensors):
     w1, b1, dw_weight, dw_bias, w2, b2 = tensors
-    gated, (gate, value, mixed, activated) = _gating(saved[0], dw_weight,
-                                                     dw_bias)
+    gated, (gate, value, mixed, activated) = _gating(
+        saved[0], dw_weight, dw_bias
+    )
     grad, grad_w2, grad_b2, grad_scale = lean.scaled_linear_backward(
-        grad_y, gated, w2, b2, scale)
+        grad_y, gated, w2, b2, scale
+    )
     del gated
     grad_value = grad * activated
     del activated
     grad_mixed = torch.ops.aten.gelu_backward(grad.mul_(value), mixed)
     del mixed, grad
     grad_gate, grad_dw_weight, grad_dw_bias = lean.depthwise_backward(
-        grad_mixed, gate, dw_weight, dw_bias, (1, 1))
+        grad_mixed, gate, dw_weight, dw_bias, (1, 1)
+    )
     grad_hidden = torch.cat([grad_gate, grad_value], dim=-1)
     grad_n, grad_w1, grad_b1 = lean.project_backward(grad_hidden, n, w1, b1)
-    return grad_n, grad_scale, (grad_w1, grad_b1, grad_dw_weight,
-                                grad_dw_bias, grad_w2, grad_b2)
+    return (
+        grad_n,
+        grad_scale,
+        (grad_w1, grad_b1, grad_dw_weight, grad_dw_bias, grad_w2, grad_b2),
+    )
 
 
 #: The lean branch of :class:`ConvolutionalGLU`: keeps fc1's output only
 #: (the depthwise convolution, GELU and gating are redone in backward).
-GLU_BRANCH = lean.lean_function('ConvolutionalGLUBranch', _glu_forward,
-                                _glu_backward)
+GLU_BRANCH = lean.lean_function(
+    'ConvolutionalGLUBranch', _glu_forward, _glu_backward
+)
 
 
 @MODELS.register_module()
@@ -550,6 +654,15 @@ class ConvolutionalGLU(nn.Module):
         with dropout."""
         if self.training and self.drop.p:
             return None
-        return GLU_BRANCH, None, (self.fc1.weight, self.fc1.bias,
-                                  self.dwconv.weight, self.dwconv.bias,
-                                  self.fc2.weight, self.fc2.bias)
+        return (
+            GLU_BRANCH,
+            None,
+            (
+                self.fc1.weight,
+                self.fc1.bias,
+                self.dwconv.weight,
+                self.dwconv.bias,
+                self.fc2.weight,
+                self.fc2.bias,
+            ),
+        )

@@ -1,0 +1,44 @@
+"""Training-step helpers of the contract tests, on the CPU
+(test_contracts.py) and on a GPU (test_gpu.py). Not a test module."""
+
+import torch
+from torch import nn
+
+
+def train_step(model: nn.Module, x: torch.Tensor):
+    """Outputs and gradients (by parameter name, and ``'input'``) of one
+    seeded forward + backward."""
+    model.zero_grad(set_to_none=True)
+    x = x.clone().requires_grad_()
+    torch.manual_seed(0)
+    outs = model(x)
+    sum((o * o).mean() for o in outs).backward()
+    grads = {
+        n: p.grad.clone()
+        for n, p in model.named_parameters()
+        if p.grad is not None
+    }
+    return [o.detach() for o in outs], dict(grads, input=x.grad)
+
+
+def assert_gradients_close(grads, expected, tolerance: float) -> None:
+    """Every gradient within ``tolerance`` of its largest magnitude (at
+    least 1e-3 of the largest gradient of all: a gradient that is a small
+    difference of large sums, e.g. of a norm bias in front of pooling,
+    whose terms nearly cancel, is compared there)."""
+    assert grads.keys() == expected.keys() and len(expected) > 10
+    floor = 1e-3 * max(g.abs().max() for g in expected.values())
+    for name, grad in expected.items():
+        error = (grads[name] - grad).abs().max() / grad.abs().max().clamp_min(
+            floor
+        )
+        assert error <= tolerance, (name, error.item())
+
+
+def with_trained_scales(model: nn.Module) -> nn.Module:
+    """Norm weights and scales drawn around 1 (every block matters)."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if p.dim() == 1 and ('norm' in name or name.endswith('.scale')):
+                p.uniform_(0.5, 1.5)
+    return model
