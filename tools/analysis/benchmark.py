@@ -499,21 +499,42 @@ def peak_memory_mb(args, variant: str) -> float:
     if args.device.startswith('cuda'):
         model = build(args, variant)
         step = make_step(args, variant, model, make_input(args))
-        step()
+        return step_peak_mb(step, cuda=True)
+    return measure_in_child(__file__, args.argv, '--_variant', variant)
+
+
+def step_peak_mb(step: Callable, cuda: bool) -> float:
+    """Peak memory (MB) of one call of ``step`` after a warm-up call:
+    CUDA's max allocated, or (Linux) the growth of the resident size's
+    high-water mark over the resident size before the call."""
+    step()  # warm-up: allocator pools, lazy init
+    if cuda:
+        torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
         step()
         return torch.cuda.max_memory_allocated() / 2**20
-    argv = list(args.argv)
+    with open('/proc/self/clear_refs', 'w') as f:
+        f.write('5')  # reset VmHWM to the current RSS
+    before = _status_kb('VmRSS')
+    step()
+    return (_status_kb('VmHWM') - before) / 1024
+
+
+def measure_in_child(script: str, argv: List[str], flag: str, value) -> float:
+    """Run ``script`` again with ``argv`` (less ``--json``) and ``flag
+    value`` in a fresh process; the number it prints last."""
+    argv = list(argv)
     if '--json' in argv:
         i = argv.index('--json')
         del argv[i : i + 2]
     out = subprocess.run(
-        [sys.executable, __file__, *argv, '--_variant', variant],
+        [sys.executable, script, *argv, flag, str(value)],
         capture_output=True,
         text=True,
-        check=True,
-    ).stdout
-    return float(out.strip().splitlines()[-1])
+    )
+    if out.returncode != 0:
+        raise RuntimeError(f'measuring {flag} {value} failed:\n{out.stderr}')
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def _status_kb(field: str) -> int:
@@ -525,16 +546,10 @@ def _status_kb(field: str) -> int:
 
 
 def _measure_rss_in_child(args) -> None:
-    """Print the peak RSS growth (MB) of one step over the resident size
-    before it (Linux: the high-water mark is reset through clear_refs)."""
+    """Print the peak RSS growth (MB) of one step (in the child)."""
     model = build(args, args._variant)
     step = make_step(args, args._variant, model, make_input(args))
-    step()  # warm-up: allocator pools, lazy init
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # reset VmHWM to the current RSS
-    before = _status_kb('VmRSS')
-    step()
-    print((_status_kb('VmHWM') - before) / 1024)
+    print(step_peak_mb(step, cuda=False))
 
 
 def print_profile(name: str, step: Callable, calls: int = 3) -> None:

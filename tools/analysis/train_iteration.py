@@ -39,13 +39,13 @@ import json
 import math
 import os.path as osp
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 from typing import Callable, Dict, List
 
 import torch
+from benchmark import measure_in_child, step_peak_mb
 
 AMP_DTYPES = {'none': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
@@ -233,46 +233,18 @@ class Trainer:
         return value
 
 
-def _status_kb(field: str) -> int:
-    with open('/proc/self/status') as f:
-        for line in f:
-            if line.startswith(field + ':'):
-                return int(line.split()[1])
-    raise RuntimeError(f'no {field} in /proc/self/status')
-
-
 def peak_memory_mb(args, index: int, trainer: Trainer, batch) -> float:
     """Peak memory of one iteration: CUDA's allocator, or on a CPU the
     resident growth in a fresh process (Linux)."""
     if args.device.startswith('cuda'):
-        trainer.step(batch)
-        torch.cuda.synchronize()
-        torch.cuda.reset_peak_memory_stats()
-        trainer.step(batch)
-        return torch.cuda.max_memory_allocated() / 2**20
-    argv = [a for a in args.argv]
-    if '--json' in argv:
-        i = argv.index('--json')
-        del argv[i : i + 2]
-    out = subprocess.run(
-        [sys.executable, __file__, *argv, '--_measure', str(index)],
-        capture_output=True,
-        text=True,
-    )
-    if out.returncode != 0:
-        raise RuntimeError(f'measuring {trainer.name} failed:\n{out.stderr}')
-    return float(out.stdout.strip().splitlines()[-1])
+        return step_peak_mb(lambda: trainer.step(batch), cuda=True)
+    return measure_in_child(__file__, args.argv, '--_measure', index)
 
 
 def _measure_in_child(args) -> None:
     trainer = Trainer(args.configs[args._measure], args)
     batch = trainer.batch(0)
-    trainer.step(batch)
-    with open('/proc/self/clear_refs', 'w') as f:
-        f.write('5')  # the high-water mark restarts at the current RSS
-    before = _status_kb('VmRSS')
-    trainer.step(batch)
-    print((_status_kb('VmHWM') - before) / 1024)
+    print(step_peak_mb(lambda: trainer.step(batch), cuda=False))
 
 
 def _check_finite(trainer: Trainer, start: int) -> None:

@@ -157,25 +157,28 @@ fi
 step gpu-tests 240 "$PY" -m pytest -m gpu tests/test_gpu.py -q -rs \
     -p no:cacheprovider -o addopts=''
 
-# ---------------------------------------------------------- inference
-# against timm's models (same weights) where timm is there
+# ------------------------------------------- inference and training step
+# against timm's models (same weights) where timm is there: ours without
+# output norms, as timm's stage outputs
 for spec in "${SPECS[@]}"; do
     IFS=: read -r backbone arch timm_name <<< "$spec"
-    peers=()
+    peer=() peer_args=()
     if has timm; then
-        peers=(official --official-code timm --official-model "$timm_name"
+        peer=(official)
+        peer_args=(--official-code timm --official-model "$timm_name"
             --options out_norm_cfg=None)
     fi
+    model=(--backbone "$backbone" --arch "$arch" "${peer_args[@]}")
     for dtype in "${DTYPES[@]}"; do
-        step "infer-$timm_name-b64-$dtype" 60 "${BENCH[@]}" \
-            --backbone "$backbone" --arch "$arch" "${SMALL[@]}" \
-            --dtype "$dtype" --channels-last \
-            --variants "${peers[@]:0:1}" fast deploy "${COMPILED[@]}" \
-            "${peers[@]:1}"
+        step "infer-$timm_name-b64-$dtype" 60 "${BENCH[@]}" "${model[@]}" \
+            "${SMALL[@]}" --dtype "$dtype" --channels-last \
+            --variants "${peer[@]}" fast deploy "${COMPILED[@]}"
     done
-    step "infer-$timm_name-b8-512" 60 "${BENCH[@]}" --backbone "$backbone" \
-        --arch "$arch" "${LARGE[@]}" --channels-last \
-        --variants "${peers[@]:0:1}" fast deploy "${COMPILED[@]}" "${peers[@]:1}"
+    step "infer-$timm_name-b8-512" 60 "${BENCH[@]}" "${model[@]}" \
+        "${LARGE[@]}" --channels-last \
+        --variants "${peer[@]}" fast deploy "${COMPILED[@]}"
+    step "train-$timm_name" 60 "${BENCH[@]}" --train "${model[@]}" \
+        "${TRAIN[@]}" --variants "${peer[@]}" reference autograd fast
 done
 if has mmpretrain.models; then
     step infer-mmpretrain-poolformer-s12 60 "${BENCH[@]}" \
@@ -187,19 +190,6 @@ else
     echo "| infer-mmpretrain-poolformer-s12 | skipped: mmpretrain.models" \
         "does not import | 0 | |" >> "$SUMMARY"
 fi
-
-# ------------------------------------------------------------ training
-for spec in "${SPECS[@]}"; do
-    IFS=: read -r backbone arch timm_name <<< "$spec"
-    peers=()
-    if has timm; then
-        peers=(official --official-code timm --official-model "$timm_name"
-            --options out_norm_cfg=None)
-    fi
-    step "train-$timm_name" 60 "${BENCH[@]}" --train --backbone "$backbone" \
-        --arch "$arch" "${TRAIN[@]}" \
-        --variants "${peers[@]:0:1}" reference autograd fast "${peers[@]:1}"
-done
 step train-transnext-tiny 60 "${BENCH[@]}" --train --backbone TransNeXt \
     --arch tiny "${TRAIN[@]}" --variants autograd fast \
     --options "img_size=$SIDE"

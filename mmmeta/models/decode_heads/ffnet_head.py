@@ -51,9 +51,7 @@ class FFNetHeadBlock(nn.Module):
     ):
         super().__init__()
         self.token_mixer = PostActResidual(
-            FFNifiedAttention(
-                width, spatial_ks, spatial_ks, norm_cfg, depthwise='strip'
-            ),
+            FFNifiedAttention(width, spatial_ks, norm_cfg, depthwise='strip'),
             drop_path,
         )
         self.channel_mixer = PostActResidual(

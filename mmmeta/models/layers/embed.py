@@ -54,10 +54,10 @@ class Downsampling(nn.Module):
         out_channels (int): Output channels.
         norm_cfg (dict, optional): Norm before the convolution (MetaFormer
             baselines).
-        kernel_size, stride, padding (int): Convolution geometry.
-            Defaults to 3, 2, 1.
         post_norm_cfg (dict, optional): Norm after the convolution
             (TransNeXt's overlapping patch embedding).
+        kernel_size, stride, padding (int): Convolution geometry.
+            Defaults to 3, 2, 1.
     """
 
     def __init__(
@@ -65,10 +65,10 @@ class Downsampling(nn.Module):
         in_channels: int,
         out_channels: int,
         norm_cfg: Optional[dict] = None,
+        post_norm_cfg: Optional[dict] = None,
         kernel_size: int = 3,
         stride: int = 2,
         padding: int = 1,
-        post_norm_cfg: Optional[dict] = None,
     ):
         super().__init__()
         self.norm = build_norm(norm_cfg, in_channels)

@@ -216,9 +216,9 @@ class Attention(ProjectionEnds, ends=('qkv', 'proj')):
 
     Args:
         dim (int): Channels.
-        head_dim (int): Channels per head. Defaults to 32.
         num_heads (int, optional): Heads. Defaults to ``dim // head_dim``
             (at least 1).
+        head_dim (int): Channels per head. Defaults to 32.
         qkv_bias (bool): Bias of the qkv projection. Defaults to False.
         proj_bias (bool): Bias of the output projection. Defaults to False.
         attn_drop (float): Dropout on attention weights. Defaults to 0.
@@ -228,8 +228,8 @@ class Attention(ProjectionEnds, ends=('qkv', 'proj')):
     def __init__(
         self,
         dim: int,
-        head_dim: int = 32,
         num_heads: Optional[int] = None,
+        head_dim: int = 32,
         qkv_bias: bool = False,
         proj_bias: bool = False,
         attn_drop: float = 0.0,
