@@ -264,6 +264,12 @@ def run_many(trainers: List[Trainer], steps: int) -> None:
         for i in range(steps):
             trainer.step(trainer.batch(i))
             _check_finite(trainer, i)
+            if (i + 1) % 50 == 0 and i + 1 < steps:
+                print(
+                    f'  {i + 1} iterations, loss {trainer.losses[-1]:.4f} '
+                    f'({time.perf_counter() - start:.0f} s)',
+                    flush=True,
+                )
         scale = (
             f', final loss scale {trainer.scaler.get_scale():g}'
             if trainer.scaler
