@@ -42,3 +42,18 @@ def with_trained_scales(model: nn.Module) -> nn.Module:
             if p.dim() == 1 and ('norm' in name or name.endswith('.scale')):
                 p.uniform_(0.5, 1.5)
     return model
+
+
+def assert_compiled_training_matches(model: nn.Module, x: torch.Tensor):
+    """The training step of ``torch.compile(model, fullgraph=True)``
+    (through AOTAutograd) gives the eager outputs and gradients."""
+    from fixture_utils import max_relative_error
+
+    eager_outs, eager_grads = train_step(model, x)
+    torch._dynamo.reset()
+    compiled = torch.compile(model, backend='aot_eager', fullgraph=True)
+    outs, grads = train_step(compiled, x)
+    grads = {n.replace('_orig_mod.', ''): g for n, g in grads.items()}
+    for out, ref in zip(outs, eager_outs):
+        assert max_relative_error(out, ref) <= 1e-5
+    assert_gradients_close(grads, eager_grads, 1e-5)

@@ -18,7 +18,12 @@ import torch
 import torch.nn.functional as F
 from families import FAMILIES, FAMILY_IDS
 from fixture_utils import max_relative_error
-from steps import assert_gradients_close, train_step, with_trained_scales
+from steps import (
+    assert_compiled_training_matches,
+    assert_gradients_close,
+    train_step,
+    with_trained_scales,
+)
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 CUDA = torch.cuda.is_available()
@@ -135,15 +140,7 @@ def test_deploy_on_cuda(family):
 @by_family
 def test_training_step_traces_as_one_graph_on_cuda(family):
     model = _model(family, out_indices=(0, 3)).train().cuda()
-    x = _input(1).cuda()
-    eager_outs, eager_grads = train_step(model, x)
-    torch._dynamo.reset()
-    compiled = torch.compile(model, backend='aot_eager', fullgraph=True)
-    outs, grads = train_step(compiled, x)
-    grads = {n.replace('_orig_mod.', ''): g for n, g in grads.items()}
-    for out, ref in zip(outs, eager_outs):
-        assert max_relative_error(out, ref) <= 1e-5
-    assert_gradients_close(grads, eager_grads, 1e-5)
+    assert_compiled_training_matches(model, _input(1).cuda())
 
 
 CONFIGS = [

@@ -589,12 +589,20 @@ def print_capability(args) -> None:
         )
 
 
-def main(argv=None) -> Dict:
+def prepared_args(parse: Callable, argv=None) -> argparse.Namespace:
+    """``parse(argv)`` (default: the command line), the arguments kept as
+    ``args.argv`` for measuring child processes, ``--threads`` applied."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
+    args = parse(argv)
     args.argv = argv
     if args.threads:
         torch.set_num_threads(args.threads)
+    return args
+
+
+def main(argv=None) -> Dict:
+    args = prepared_args(parse_args, argv)
+    argv = args.argv
     if args._variant:
         _measure_rss_in_child(args)
         return {}

@@ -45,7 +45,7 @@ import warnings
 from typing import Callable, Dict, List
 
 import torch
-from benchmark import measure_in_child, step_peak_mb
+from benchmark import measure_in_child, prepared_args, step_peak_mb
 
 AMP_DTYPES = {'none': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
@@ -342,11 +342,8 @@ def time_interleaved(args, trainers: List[Trainer]) -> Dict:
 
 
 def main(argv=None) -> Dict:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    args = parse_args(argv)
-    args.argv = argv
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    args = prepared_args(parse_args, argv)
+    argv = args.argv
     import mmmeta  # noqa: F401  (registers the backbones)
 
     if args._measure is not None:
