@@ -45,7 +45,14 @@ import warnings
 from typing import Callable, Dict, List
 
 import torch
-from benchmark import measure_in_child, prepared_args, step_peak_mb
+
+# the sibling tool's measuring helpers, also when this file is loaded by path
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmark import (  # noqa: E402
+    measure_in_child,
+    prepared_args,
+    step_peak_mb,
+)
 
 AMP_DTYPES = {'none': None, 'fp16': torch.float16, 'bf16': torch.bfloat16}
 
