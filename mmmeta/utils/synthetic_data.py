@@ -128,6 +128,13 @@ def draw_scene(
     return image, label, objects
 
 
+def _clipped(poly, height: int, width: int):
+    """A polygon's x and y coordinates, clipped to the image."""
+    xs = [min(max(p[0], 0), width) for p in poly]
+    ys = [min(max(p[1], 0), height) for p in poly]
+    return xs, ys
+
+
 def _scenes(rng, count: int, size: Tuple[int, int], num_classes: int):
     """``count`` numbered scenes (index, image, label, objects), each
     within 16 pixels of ``size`` in both sides."""
@@ -177,8 +184,7 @@ def _write_coco(root: str, counts, size, rng) -> None:
                 dict(id=image_id, file_name=file_name, height=h, width=w)
             )
             for cls, poly in objects:
-                xs = [min(max(p[0], 0), w) for p in poly]
-                ys = [min(max(p[1], 0), h) for p in poly]
+                xs, ys = _clipped(poly, h, w)
                 x0, y0 = min(xs), min(ys)
                 bw, bh = max(xs) - x0, max(ys) - y0
                 flat = [round(v, 2) for xy in zip(xs, ys) for v in xy]
@@ -336,8 +342,7 @@ def training_batch(
             sample = DetDataSample(metainfo=meta)
             boxes, masks = [], []
             for _, poly in objects:
-                xs = [min(max(p[0], 0), w) for p in poly]
-                ys = [min(max(p[1], 0), h) for p in poly]
+                xs, ys = _clipped(poly, h, w)
                 boxes.append([min(xs), min(ys), max(xs), max(ys)])
                 mask = Image.new('L', (w, h), 0)
                 ImageDraw.Draw(mask).polygon(poly, fill=1)

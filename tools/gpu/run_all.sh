@@ -123,6 +123,10 @@ step() {
 }
 
 has() { "$PY" -c "import $1" >/dev/null 2>&1; }
+# probed once: each probe is a Python start and a package import
+HAS_TIMM=0 HAS_MMPRETRAIN=0
+has timm && HAS_TIMM=1
+has mmpretrain.models && HAS_MMPRETRAIN=1
 
 BENCH=("$PY" tools/analysis/benchmark.py --device "$DEVICE")
 ITER=("$PY" tools/analysis/train_iteration.py --device "$DEVICE")
@@ -163,7 +167,7 @@ step gpu-tests 240 "$PY" -m pytest -m gpu tests/test_gpu.py -q -rs \
 for spec in "${SPECS[@]}"; do
     IFS=: read -r backbone arch timm_name <<< "$spec"
     peer=() peer_args=()
-    if has timm; then
+    if [[ $HAS_TIMM == 1 ]]; then
         peer=(official)
         peer_args=(--official-code timm --official-model "$timm_name"
             --options out_norm_cfg=None)
@@ -180,7 +184,7 @@ for spec in "${SPECS[@]}"; do
     step "train-$timm_name" 60 "${BENCH[@]}" --train "${model[@]}" \
         "${TRAIN[@]}" --variants "${peer[@]}" reference autograd fast
 done
-if has mmpretrain.models; then
+if [[ $HAS_MMPRETRAIN == 1 ]]; then
     step infer-mmpretrain-poolformer-s12 60 "${BENCH[@]}" \
         --backbone PoolFormer --arch s12 "${SMALL[@]}" \
         --variants official fast deploy "${COMPILED[@]}" \
@@ -199,7 +203,7 @@ step train-ffnet-2 60 "${BENCH[@]}" --train --backbone FFNet --arch 2 \
 # the whole FPN iteration: our config and mmseg's own (its backbone is
 # mmpretrain's PoolFormer), AMP as mmseg's --amp gives
 fpn_configs=("$FPN")
-has mmpretrain.models && fpn_configs+=("$MMSEG_FPN")
+[[ $HAS_MMPRETRAIN == 1 ]] && fpn_configs+=("$MMSEG_FPN")
 step fpn-iteration-amp 90 "${ITER[@]}" "${fpn_configs[@]}" "${ITER_SIZE[@]}" \
     --amp fp16
 step fpn-iteration-fp32 90 "${ITER[@]}" "${fpn_configs[@]}" "${ITER_SIZE[@]}"

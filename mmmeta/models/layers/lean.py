@@ -406,10 +406,10 @@ def _optional_scale(module: nn.Module) -> Tuple[bool, Optional[Tensor]]:
 
 
 def _under_autocast(x: Tensor) -> bool:
-    """Whether autocast is on for ``x`` 's device (devices autocast does not
-    know, e.g. ``meta``, never are)."""
+    """Whether autocast is on for ``x`` 's device (a device autocast does
+    not know, e.g. ``meta``, never is)."""
     device = x.device.type
-    return device in ('cpu', 'cuda', 'xpu', 'mps') and (
+    return torch.amp.is_autocast_available(device) and (
         torch.is_autocast_enabled(device)
     )
 
