@@ -13,6 +13,8 @@ from mmmeta.models import (
     ConvFormer,
     FFNet,
     IdentityFormer,
+    InceptionNeXt,
+    MambaOut,
     PoolFormer,
     PoolFormerV2,
     RandFormer,
@@ -88,7 +90,11 @@ class Family:
 # baselines the sail-sg backbone without output norm and head, RandFormer
 # plus its frozen mixing matrices; TransNeXt and FFNet the official dense
 # backbones (FFNet with its four output LayerNorms; FFNet-seg, which has
-# none, measured on the official ffnet_seg class).
+# none, measured on the official ffnet_seg class); InceptionNeXt and
+# MambaOut the official classifiers without their heads (and MambaOut's
+# final norm), counted on the official classes: with them, the totals
+# round to the published 4.2 / 28 / 49 / 87 M and 7.3 / 9.1 / 26.5 / 48.5 /
+# 84.8 M; timm's *_rw variants counted on timm's classes.
 _BASELINE_SMALL = {
     's12': 11_377_688,
     's24': 20_827_440,
@@ -180,6 +186,40 @@ FAMILIES = (
         fixtures=('ffnet_1_64x64', 'ffnet_3_96x128', 'ffnet_seg_64x96'),
         has_batch_norm=True,
     ),
+    Family(
+        InceptionNeXt,
+        params={
+            'atto': 2_885_440,
+            'tiny': 23_974_296,
+            'small': 45_292_632,
+            'base': 80_444_192,
+        },
+        fixtures=('inceptionnext_atto_61x75', 'inceptionnext_tiny_timm_67x97'),
+        count_options=_NO_OUT_NORM,
+        has_batch_norm=True,
+    ),
+    Family(
+        MambaOut,
+        params={
+            'femto': 5_815_728,
+            'kobe': 7_652_400,
+            'tiny': 22_904_928,
+            'small': 44_847_904,
+            'base': 79_370_044,
+            'small_rw': 44_860_000,
+            'base_short_rw': 83_390_784,
+            'base_tall_rw': 81_044_544,
+            'base_wide_rw': 89_011_200,
+            'base_plus_rw': 96_219_648,
+        },
+        fixtures=(
+            'mambaout_femto_61x75',
+            'mambaout_kobe_timm_67x97',
+            'mambaout_base_wide_rw_timm_33x47',
+        ),
+        count_options=_NO_OUT_NORM,
+        min_input=1,
+    ),
 )
 BY_NAME = {family.name: family for family in FAMILIES}
 FAMILY_IDS = [family.name for family in FAMILIES]
@@ -193,10 +233,10 @@ FIXTURE_IDS = [fixture for _, fixture in FIXTURES]
 
 def build_for_fixture(family: Family, fixture: dict, **kwargs):
     """The model a fixture's outputs were made with (official settings:
-    the family's ``fixture_options``; MetaFormer-baselines fixtures are raw
-    stage outputs)."""
+    the family's ``fixture_options``; fixtures with ``raw_stage_outputs``
+    hold the stages' outputs without output norms)."""
     kwargs = dict({k: fixture[k] for k in family.fixture_options}, **kwargs)
-    if fixture['format'] == 'sail-metaformer':
+    if fixture.get('raw_stage_outputs'):
         kwargs = dict(out_norm_cfg=None, **kwargs)
     elif fixture.get('out_indices'):
         kwargs = dict(out_indices=fixture['out_indices'], **kwargs)

@@ -60,6 +60,12 @@ OFFICIAL = {
     'classification/caformer_s18_in1k.py': 'caformer_s18_64x64',
     'classification/transnext_tiny_in1k.py': 'transnext_tiny_224x224',
     'classification/ffnet_1_in1k.py': 'ffnet_1_64x64',
+    'classification/inceptionnext_atto_in1k.py': 'inceptionnext_atto_61x75',
+    'classification/inceptionnext_tiny_in1k.py': (
+        'inceptionnext_tiny_timm_67x97'
+    ),
+    'classification/mambaout_femto_in1k.py': 'mambaout_femto_61x75',
+    'classification/mambaout_kobe_in1k.py': 'mambaout_kobe_timm_67x97',
 }
 
 

@@ -102,6 +102,25 @@ def _shared_table():
         ),
     ):
         table[f'ffnet/{kind}'] = ('ffnet', '1', 0.0, published)
+    for family, drop in (('inceptionnext', 0.1), ('mambaout', 0.2)):
+        kinds = [
+            ('fpn_{}_tiny_ade20k.py', dict(mIoU=None)),
+            ('retinanet_{}_tiny_fpn_1x_coco.py', dict(bbox_mAP=None)),
+        ]
+        if family == 'inceptionnext':  # MambaOut-Tiny has the paper's
+            kinds.append(
+                (
+                    'mask_rcnn_{}_tiny_fpn_1x_coco.py',
+                    dict(bbox_mAP=None, segm_mAP=None),
+                )
+            )
+        for kind, published in kinds:
+            table[f'{family}/{kind.format(family)}'] = (
+                family,
+                'tiny',
+                drop,
+                published,
+            )
     table['fpn_poolformer_s12_ade20k.py'] = table[
         'poolformer/fpn_poolformer_s12_ade20k.py'
     ]
@@ -312,6 +331,22 @@ TRANSNEXT_NO_DECAY = {
 }
 
 
+SLIDING_512 = dict(mode='slide', crop_size=(512, 512), stride=(341, 341))
+WARMUP_THEN_POLY = [
+    dict(
+        type='LinearLR', start_factor=1e-6, by_epoch=False, begin=0, end=1500
+    ),
+    dict(
+        type='PolyLR',
+        power=1.0,
+        eta_min=0.0,
+        by_epoch=False,
+        begin=1500,
+        end=160000,
+    ),
+]
+
+
 def check_transnext_mask_rcnn(cfg, arch, drop, box, mask):
     backbone = cfg.model.backbone
     assert (
@@ -356,23 +391,7 @@ def check_transnext_upernet(cfg, arch, drop, miou):
         type='AdamW', lr=6e-5, betas=(0.9, 0.999), weight_decay=0.05
     )
     assert optim['paramwise_cfg'] == dict(custom_keys=TRANSNEXT_NO_DECAY)
-    assert plain(cfg.param_scheduler) == [
-        dict(
-            type='LinearLR',
-            start_factor=1e-6,
-            by_epoch=False,
-            begin=0,
-            end=1500,
-        ),
-        dict(
-            type='PolyLR',
-            power=1.0,
-            eta_min=0.0,
-            by_epoch=False,
-            begin=1500,
-            end=160000,
-        ),
-    ]
+    assert plain(cfg.param_scheduler) == WARMUP_THEN_POLY
     assert cfg.train_cfg.max_iters == 160000
     assert cfg.train_dataloader.batch_size == 2
     assert plain(cfg.model.test_cfg) == dict(
@@ -551,23 +570,7 @@ def check_ffnet_seg(cfg, dataset, drop, head, decay, test_cfg, miou):
             'head': dict(lr_mult=10.0),
         }
     )
-    assert plain(cfg.param_scheduler) == [
-        dict(
-            type='LinearLR',
-            start_factor=1e-6,
-            by_epoch=False,
-            begin=0,
-            end=1500,
-        ),
-        dict(
-            type='PolyLR',
-            power=1.0,
-            eta_min=0.0,
-            by_epoch=False,
-            begin=1500,
-            end=160000,
-        ),
-    ]
+    assert plain(cfg.param_scheduler) == WARMUP_THEN_POLY
     assert (cfg.train_cfg.max_iters, cfg.train_cfg.val_interval) == (
         160000,
         4000,
@@ -583,7 +586,113 @@ def check_ffnet_seg(cfg, dataset, drop, head, decay, test_cfg, miou):
     assert cfg.published_results.mIoU == miou
 
 
+def check_inceptionnext_upernet(cfg, arch, drop):
+    """ConvNeXt's UperNet recipe, which the paper follows."""
+    backbone = cfg.model.backbone
+    assert (backbone.type, backbone.arch, backbone.drop_path_rate) == (
+        'mmmeta.InceptionNeXt',
+        arch,
+        drop,
+    )
+    assert plain(cfg.optim_wrapper) == dict(
+        type='AmpOptimWrapper',
+        loss_scale='dynamic',
+        constructor='mmmeta.LayerDecayOptimWrapperConstructor',
+        optimizer=dict(
+            type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05
+        ),
+        paramwise_cfg=dict(
+            decay_rate=0.9, decay_type='stage_wise', num_layers=6
+        ),
+    )
+    assert plain(cfg.param_scheduler) == WARMUP_THEN_POLY
+    assert cfg.train_cfg.max_iters == 160000
+    assert cfg.train_dataloader.batch_size == 2
+    assert plain(cfg.model.test_cfg) == SLIDING_512
+    assert cfg.published_results.mIoU is None
+
+
+def check_mambaout_upernet(cfg, arch, drop, miou):
+    """Swin's UperNet recipe at lr 1e-4 (yuweihao/MambaOut#251)."""
+    backbone = cfg.model.backbone
+    assert (backbone.type, backbone.arch, backbone.drop_path_rate) == (
+        'mmmeta.MambaOut',
+        arch,
+        drop,
+    )
+    assert 'out_norm_cfg' not in backbone  # its LayerNorm on every output
+    optim = plain(cfg.optim_wrapper)
+    assert optim['optimizer'] == dict(
+        type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.01
+    )
+    assert 'constructor' not in optim  # no layer-wise decay
+    assert plain(cfg.param_scheduler) == WARMUP_THEN_POLY
+    assert cfg.train_cfg.max_iters == 160000
+    assert cfg.train_dataloader.batch_size == 2
+    assert cfg.published_results.mIoU == miou
+
+
+def check_mambaout_mask_rcnn(cfg, arch, drop):
+    """Swin's Mask R-CNN 1x recipe."""
+    backbone = cfg.model.backbone
+    assert (backbone.type, backbone.arch, backbone.drop_path_rate) == (
+        'mmmeta.MambaOut',
+        arch,
+        drop,
+    )
+    optim = plain(cfg.optim_wrapper)
+    assert optim['optimizer'] == dict(
+        type='AdamW', lr=1e-4, betas=(0.9, 0.999), weight_decay=0.05
+    )
+    assert optim['paramwise_cfg']['custom_keys']['norm'] == dict(
+        decay_mult=0.0
+    )
+    assert cfg.train_cfg.max_epochs == 12
+    assert plain(cfg.param_scheduler)[1]['milestones'] == [8, 11]
+    assert cfg.train_dataloader.batch_size == 2
+    assert cfg.model.neck.in_channels == list(backbone_dims(cfg))
+    assert (
+        cfg.published_results.bbox_mAP,
+        cfg.published_results.segm_mAP,
+    ) == (
+        None,
+        None,
+    )
+
+
+def backbone_dims(cfg):
+    from mmmeta.models import MambaOut
+
+    return MambaOut.arch_zoo[cfg.model.backbone.arch]['dims']
+
+
 OFFICIAL = {
+    **{
+        f'inceptionnext/upernet_inceptionnext_{arch}_8xb2-160k_ade20k-'
+        '512x512.py': (check_inceptionnext_upernet, arch, drop)
+        for arch, drop in (('tiny', 0.4), ('small', 0.3), ('base', 0.4))
+    },
+    **{
+        f'mambaout/upernet_mambaout_{arch}_8xb2-160k_ade20k-512x512.py': (
+            check_mambaout_upernet,
+            arch,
+            drop,
+            miou,
+        )
+        for arch, drop, miou in (
+            ('tiny', 0.3, 47.4),
+            ('small', 0.3, None),
+            ('base', 0.6, None),
+        )
+    },
+    **{
+        f'mambaout/mask_rcnn_mambaout_{arch}_fpn_1x_coco.py': (
+            check_mambaout_mask_rcnn,
+            arch,
+            drop,
+        )
+        for arch, drop in (('tiny', 0.3), ('small', 0.3), ('base', 0.6))
+    },
     **{
         f'transnext/mask_rcnn_transnext_{arch}_fpn_1x_coco.py': (
             check_transnext_mask_rcnn,
@@ -814,6 +923,33 @@ def _classifiers():
         ('ffnet_4_in1k-384px.py', '4', 1024, 0.5, 85.3, (404, 384)),
     ):
         table[name] = ('FFNet', arch, dim, drop, top1, test, 'bn-gap')
+    gelu_mlp = {  # family: (eval resize, head, rows), from the READMEs
+        'InceptionNeXt': (
+            256,
+            'gelu-mlp-3x',
+            [
+                ('atto', 320, 0.1, 75.3),
+                ('tiny', 768, 0.1, 82.3),
+                ('small', 768, 0.3, 83.5),
+                ('base', 1024, 0.4, 84.0),
+            ],
+        ),
+        'MambaOut': (
+            224,
+            'gelu-mlp-4x',
+            [
+                ('femto', 288, 0.025, 78.9),
+                ('kobe', 288, 0.025, 80.0),
+                ('tiny', 576, 0.2, 82.7),
+                ('small', 576, 0.4, 84.1),
+                ('base', 768, 0.6, 84.2),
+            ],
+        ),
+    }
+    for family, (resize, head, rows) in gelu_mlp.items():
+        for arch, dim, drop, top1 in rows:
+            name = f'{family.lower()}_{arch}_in1k.py'
+            table[name] = (family, arch, dim, drop, top1, (resize, 224), head)
     return {f'classification/{k}': v for k, v in table.items()}
 
 
@@ -846,6 +982,19 @@ def test_classifier_recipe(path):
             model.neck.hidden_channels,
         ) == ('mmmeta.MlpPreLogits', dim, 4 * dim)
         assert model.head.in_channels == 4 * dim
+    elif head.startswith('gelu-mlp-'):  # InceptionNeXt's and MambaOut's
+        ratio = int(head[-2])
+        assert backbone.gap_before_out_norm
+        assert (
+            model.neck.type,
+            model.neck.in_channels,
+            model.neck.hidden_channels,
+            model.neck.act_cfg,
+            model.neck.norm_eps,
+        ) == ('mmmeta.MlpPreLogits', dim, ratio * dim, dict(type='GELU'), 1e-6)
+        assert model.head.in_channels == ratio * dim
+        # InceptionNeXt's head has no norm before its first linear
+        assert ('out_norm_cfg' in backbone) == (family == 'InceptionNeXt')
     elif head == 'pool-norm':
         assert backbone.gap_before_out_norm and model.neck is None
         assert model.head.in_channels == dim

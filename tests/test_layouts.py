@@ -20,26 +20,27 @@ def tensors(keys):
     return {key: torch.zeros(2) for key in keys}
 
 
-def mambaout_like():
-    """MambaOut's official names (yuweihao/MambaOut): the MetaFormer
-    baselines' ``downsample_layers.*`` and ``stages.i.j.*``, but Gated CNN
-    blocks (norm, fc1, conv, fc2) inside."""
+def convnext_like():
+    """ConvNeXt's official names (facebookresearch/ConvNeXt): the MetaFormer
+    baselines' ``downsample_layers.*`` and ``stages.i.j.*``, but ConvNeXt
+    blocks (dwconv, norm, pwconv1, pwconv2, gamma) inside."""
     keys = [
         'downsample_layers.0.0.weight',
-        'downsample_layers.0.0.bias',
-        'downsample_layers.1.0.weight',
+        'downsample_layers.0.1.weight',
+        'downsample_layers.1.1.weight',
         'norm.weight',
-        'head.fc1.weight',
+        'head.weight',
     ]
     for stage in range(4):
         for block in range(2):
             keys += [
                 f'stages.{stage}.{block}.{part}'
                 for part in (
+                    'dwconv.weight',
                     'norm.weight',
-                    'fc1.weight',
-                    'conv.weight',
-                    'fc2.weight',
+                    'pwconv1.weight',
+                    'pwconv2.weight',
+                    'gamma',
                 )
             ]
     return tensors(keys)
@@ -65,17 +66,17 @@ def swiftformer_like():
 @pytest.mark.parametrize(
     'state,looks_like',
     [
-        (mambaout_like(), 'sail-metaformer'),
+        (convnext_like(), 'sail-metaformer'),
         (swiftformer_like(), None),
     ],
-    ids=['MambaOut-like', 'SwiftFormer-like'],
+    ids=['ConvNeXt-like', 'SwiftFormer-like'],
 )
 def test_look_alike_of_a_missing_family_is_refused(state, looks_like):
     with pytest.raises(CheckpointError) as error:
         detect_layout(state)
     if looks_like:
         assert f'looks like the {looks_like}' in str(error.value)
-        assert 'fc1.weight' in str(error.value)  # the keys it lacks
+        assert 'pwconv1.weight' in str(error.value)  # the keys it lacks
     with pytest.raises(CheckpointError):
         PoolFormer(dict(depths=[1] * 4, dims=[8] * 4)).convert_checkpoint(
             state

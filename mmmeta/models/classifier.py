@@ -18,8 +18,9 @@ from ..registry import MODELS
 from .utils.checkpoint import CheckpointError
 from .utils.layouts import LAYOUTS, detect_layout, to_mmpretrain_classifier
 
-#: Parts of an mmpretrain classifier's state dict.
-_MMPRETRAIN_PARTS = ('backbone.', 'neck.', 'head.fc.', 'data_preprocessor.')
+#: Parts of an mmpretrain classifier's state dict that no official layout
+#: has (timm's files do have ``head.fc.``).
+_MMPRETRAIN_PARTS = ('backbone.', 'neck.', 'data_preprocessor.')
 
 
 def convert_official_classifier(state_dict: dict) -> dict:

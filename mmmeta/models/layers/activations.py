@@ -50,6 +50,7 @@ class SquaredReLU(nn.Module):
 
 
 MODELS.register_module('ReLU', module=nn.ReLU)
+MODELS.register_module('SiLU', module=nn.SiLU)
 
 # erf(z) ~ z * P(z^2) / Q(z^2) for |z| <= 4 (further out erf rounds to +-1
 # in float32), coefficients lowest order first, fitted for mmmeta by

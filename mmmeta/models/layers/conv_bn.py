@@ -58,6 +58,27 @@ def plain_conv(
     return conv
 
 
+@torch.no_grad()
+def conv_then_bn(conv: nn.Conv2d, bn: nn.Module) -> nn.Conv2d:
+    """The convolution equal to ``bn(conv(x))`` (BN in eval mode)."""
+    scale, shift = bn_scale_shift(bn)
+    bias = shift if conv.bias is None else conv.bias * scale + shift
+    return plain_conv(conv, conv.weight * scale[:, None, None, None], bias)
+
+
+@torch.no_grad()
+def bn_then_conv(conv: nn.Conv2d, bn: nn.Module) -> Optional[nn.Conv2d]:
+    """The convolution equal to ``conv(bn(x))`` (BN in eval mode), or None
+    where none is: with zero padding the border would see the BN shift."""
+    if any(conv.padding) or conv.groups != 1:
+        return None
+    scale, shift = bn_scale_shift(bn)
+    bias = (conv.weight * shift[None, :, None, None]).sum((1, 2, 3))
+    if conv.bias is not None:
+        bias = bias + conv.bias
+    return plain_conv(conv, conv.weight * scale[None, :, None, None], bias)
+
+
 def pad_to(weight: torch.Tensor, size: Sequence[int]) -> torch.Tensor:
     """Zero-pad a ``(out, in, kh, kw)`` kernel to ``size`` (centred)."""
     dh, dw = size[0] - weight.shape[2], size[1] - weight.shape[3]
@@ -100,12 +121,8 @@ class ConvBN(Fusable):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.bn(run_conv(self.c, x))
 
-    @torch.no_grad()
     def fuse(self) -> nn.Conv2d:
-        scale, shift = bn_scale_shift(self.bn)
-        return plain_conv(
-            self.c, self.c.weight * scale[:, None, None, None], shift
-        )
+        return conv_then_bn(self.c, self.bn)
 
 
 class RepDWConv(Fusable):

@@ -1,17 +1,39 @@
-"""Patch embedding (stem) and downsampling of the MetaFormer core."""
+"""Patch embedding (stem) and downsampling of the MetaFormer core.
+
+Deploy folds a BatchNorm after the convolution into it, and one before it
+where that is exact (no padding), e.g. InceptionNeXt's.
+"""
 
 from typing import Optional
 
 import torch
 from torch import nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...registry import MODELS
+from .conv_bn import bn_then_conv, conv_then_bn
 from .layout import nchw_view, nhwc_view
 from .norms import build_norm
+from .reparam import Reparameterizable
+
+
+def _fold_batch_norms(part: nn.Module, pre: Optional[str], post: str) -> None:
+    """Fold ``part``'s BatchNorms named ``pre`` (before ``part.conv``) and
+    ``post`` (after it) into the convolution, where exact."""
+    before = getattr(part, pre) if pre else None
+    if isinstance(before, _BatchNorm):
+        folded = bn_then_conv(part.conv, before)
+        if folded is not None:
+            part.conv = folded
+            setattr(part, pre, nn.Identity())
+    after = getattr(part, post)
+    if isinstance(after, _BatchNorm):
+        part.conv = conv_then_bn(part.conv, after)
+        setattr(part, post, nn.Identity())
 
 
 @MODELS.register_module()
-class Stem(nn.Module):
+class Stem(Reparameterizable):
     """Patch embedding: an NCHW image to a ``(B, H/s, W/s, C)`` token map.
 
     Args:
@@ -43,9 +65,12 @@ class Stem(nn.Module):
         x = self.conv(x.contiguous(memory_format=torch.channels_last))
         return self.norm(nhwc_view(x))
 
+    def switch_to_deploy(self) -> None:
+        _fold_batch_norms(self, None, 'norm')
+
 
 @MODELS.register_module()
-class Downsampling(nn.Module):
+class Downsampling(Reparameterizable):
     """Optional pre-norm, a strided convolution and an optional post-norm,
     on ``(B, H, W, C)`` maps.
 
@@ -79,3 +104,6 @@ class Downsampling(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.post_norm(nhwc_view(self.conv(nchw_view(self.norm(x)))))
+
+    def switch_to_deploy(self) -> None:
+        _fold_batch_norms(self, 'norm', 'post_norm')

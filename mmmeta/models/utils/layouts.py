@@ -135,7 +135,7 @@ def detect_layout(state_dict: StateDict, prefer: Sequence[str] = ()) -> str:
     3. with no candidate, a generic layout (mmmeta's own names) reads it;
     4. else the file is refused: a layout whose required keys are there but
        which does not know some keys is named with those keys (a
-       look-alike of another family, e.g. MambaOut's blocks under the
+       look-alike of another family, e.g. ConvNeXt's blocks under the
        MetaFormer baselines' ``stages.i.j``).
 
     Raises:

@@ -15,8 +15,9 @@ from ...utils.layouts import (
 )
 
 #: Every key of these files. A block holds exactly these parts in the
-#: official code; MambaOut's Gated CNN blocks (fc1, conv, fc2 under the same
-#: stages.i.j) are not taken for them.
+#: official code; blocks of other families under the same stages.i.j
+#: (MambaOut's fc1/conv/fc2, ConvNeXt's dwconv/pwconv1) are not taken for
+#: them.
 _KEYS = (
     r'(downsample_layers\.\d+\.(pre_norm|post_norm|conv)|stages\.\d+\.'
     r'\d+\.(norm1|norm2|token_mixer|mlp|layer_scale\d|res_scale\d)|'

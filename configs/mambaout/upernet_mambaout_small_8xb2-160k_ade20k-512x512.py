@@ -1,0 +1,20 @@
+# UperNet + MambaOut-Small, ADE20K: the Tiny recipe
+# (upernet_mambaout_tiny_8xb2-160k_ade20k-512x512.py) with drop path 0.3
+# (yuweihao/MambaOut#251).
+#
+# Published: the paper's Table 4, not restated here (this project could
+# not read the table).
+_base_ = ['./upernet_mambaout_tiny_8xb2-160k_ade20k-512x512.py']
+
+published_results = dict(
+    mIoU=None, source='MambaOut paper Table 4 (not restated)'
+)
+checkpoint_file = 'https://github.com/yuweihao/MambaOut/releases/download/model/mambaout_small.pth'  # noqa
+
+model = dict(
+    backbone=dict(
+        arch='small',
+        drop_path_rate=0.3,
+        init_cfg=dict(type='Pretrained', checkpoint=checkpoint_file),
+    ),
+)
