@@ -9,7 +9,7 @@ from ...registry import MODELS, build_module
 from .lean import lean_residual
 from .norms import build_norm
 from .reparam import Reparameterizable, switch_to_deploy
-from .residual import DropPath, Scale
+from .residual import DropPath, Scale, add_scaled
 
 #: The pre-norm of a block whose config names none (PoolFormer's).
 DEFAULT_NORM = dict(type='GroupNorm1')
@@ -87,10 +87,8 @@ class MetaFormerBlock(Reparameterizable):
     ) -> torch.Tensor:
         """``res_scale(x) + layer_scale(y)``, in one fused op when only a
         layer scale is set (PoolFormer v1)."""
-        if isinstance(layer_scale, Scale) and isinstance(
-            res_scale, nn.Identity
-        ):
-            return torch.addcmul(x, y, layer_scale.scale)
+        if isinstance(res_scale, nn.Identity):
+            return add_scaled(x, y, layer_scale)
         return res_scale(x) + layer_scale(y)
 
     def _branch(

@@ -25,6 +25,16 @@ class Scale(nn.Module):
         return x * self.scale
 
 
+def add_scaled(
+    x: torch.Tensor, y: torch.Tensor, layer_scale: nn.Module
+) -> torch.Tensor:
+    """``x + layer_scale(y)``, one fused op when ``layer_scale`` is a
+    :class:`Scale` (a residual branch without res scale)."""
+    if isinstance(layer_scale, Scale):
+        return torch.addcmul(x, y, layer_scale.scale)
+    return x + layer_scale(y)
+
+
 class DropPath(nn.Module):
     """Stochastic depth: drop the whole residual branch of a sample.
 

@@ -8,7 +8,6 @@ from torch import nn
 
 from ....registry import MODELS, build_module
 from ...layers import (
-    MetaFormerBlock,
     Reparameterizable,
     Scale,
     build_norm,
@@ -18,7 +17,7 @@ from ...layers import (
     switch_to_deploy,
 )
 from ...layers.conv_bn import bn_scale_shift
-from ...layers.residual import DropPath
+from ...layers.residual import DropPath, add_scaled
 
 
 @MODELS.register_module()
@@ -119,7 +118,7 @@ class MetaNeXtBlock(Reparameterizable):
         if not self.training and isinstance(self.layer_scale, nn.Identity):
             return self.mlp.add_to(x, mixed)
         y = self.drop_path(self.mlp(mixed))
-        return MetaFormerBlock.residual(x, y, nn.Identity(), self.layer_scale)
+        return add_scaled(x, y, self.layer_scale)
 
     def switch_to_deploy(self) -> None:
         switch_to_deploy(self.token_mixer)

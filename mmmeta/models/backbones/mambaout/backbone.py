@@ -2,8 +2,8 @@
 
 from ....registry import MODELS
 from ..metaformer import MetaFormer
+from .layers import LAYER_NORM
 
-_LAYER_NORM = dict(type='ChannelLayerNorm', eps=1e-6, bias=True)
 _SMALL = [48, 96, 192, 288]
 _TINY = [96, 192, 384, 576]
 _BASE = [128, 256, 512, 768]
@@ -21,7 +21,7 @@ def _rw(depths, dims, act='GELU', **block) -> dict:
         depths=depths,
         dims=dims,
         stem=dict(type='MambaOutStem', mid_norm=False, act_cfg=dict(type=act)),
-        downsample=dict(type='Downsampling', norm_cfg=_LAYER_NORM),
+        downsample=dict(type='Downsampling', norm_cfg=LAYER_NORM),
         block=dict(
             type='GatedCNNBlock',
             act_cfg=dict(type=act),
@@ -53,9 +53,9 @@ class MambaOut(MetaFormer):
     default_arch = 'tiny'
     arch_defaults = dict(
         stem=dict(type='MambaOutStem'),
-        downsample=dict(type='Downsampling', post_norm_cfg=_LAYER_NORM),
+        downsample=dict(type='Downsampling', post_norm_cfg=LAYER_NORM),
         block=dict(type='GatedCNNBlock'),
-        out_norm=_LAYER_NORM,
+        out_norm=LAYER_NORM,
     )
     arch_zoo = {
         'femto': _official([3, 3, 9, 3], _SMALL),

@@ -8,7 +8,6 @@ from torch import nn
 
 from ....registry import MODELS, build_module
 from ...layers import (
-    MetaFormerBlock,
     Reparameterizable,
     Scale,
     apply_activation,
@@ -20,9 +19,10 @@ from ...layers import (
     scale_linear_output,
     take_affine,
 )
-from ...layers.residual import DropPath
+from ...layers.residual import DropPath, add_scaled
 
-_LAYER_NORM = dict(type='ChannelLayerNorm', eps=1e-6, bias=True)
+#: MambaOut's norm everywhere: a channel LayerNorm, eps 1e-6, with bias.
+LAYER_NORM = dict(type='ChannelLayerNorm', eps=1e-6, bias=True)
 
 
 @MODELS.register_module()
@@ -50,7 +50,7 @@ class MambaOutStem(nn.Module):
         act_cfg: Optional[dict] = None,
     ):
         super().__init__()
-        norm_cfg = norm_cfg or _LAYER_NORM
+        norm_cfg = norm_cfg or LAYER_NORM
         mid = out_channels // 2
         self.conv1 = nn.Conv2d(in_channels, mid, 3, 2, 1)
         self.norm1 = build_norm(norm_cfg if mid_norm else None, mid)
@@ -111,7 +111,7 @@ class GatedCNNBlock(Reparameterizable):
                 f'GatedCNNBlock: conv_ratio * dim ({conv_channels}) exceeds '
                 f'the hidden channels ({hidden}); lower conv_ratio.'
             )
-        self.norm = build_norm(norm_cfg or _LAYER_NORM, dim)
+        self.norm = build_norm(norm_cfg or LAYER_NORM, dim)
         self.fc1 = nn.Linear(dim, 2 * hidden)
         self.act = build_module(act_cfg or dict(type='GELU'))
         self.conv = nn.Conv2d(
@@ -143,7 +143,7 @@ class GatedCNNBlock(Reparameterizable):
         if not self.training and isinstance(self.layer_scale, nn.Identity):
             return linear_add_to(x, hidden, self.fc2.weight, self.fc2.bias)
         y = self.drop_path(self.fc2(hidden))
-        return MetaFormerBlock.residual(x, y, nn.Identity(), self.layer_scale)
+        return add_scaled(x, y, self.layer_scale)
 
     def switch_to_deploy(self) -> None:
         weight, bias = take_affine(self.norm)
