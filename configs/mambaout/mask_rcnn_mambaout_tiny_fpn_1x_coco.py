@@ -8,8 +8,8 @@
 # output, and drop path as the segmentation recipe of this size. No
 # official detection code exists.
 #
-# Published: the paper's Mask R-CNN numbers (its Table 3) are not restated
-# here, since this project could not read the table.
+# Published (the paper's Mask R-CNN 1x table, Table 2 of the CVPR 2025
+# version): box AP 45.1, mask AP 41.0.
 _base_ = [
     'mmdet::swin/mask-rcnn_swin-t-p4-w7_fpn_1x_coco.py',
     '../_base_/mmmeta_runtime.py',
@@ -18,9 +18,9 @@ _base_ = [
 custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
-    bbox_mAP=None,
-    segm_mAP=None,
-    source='MambaOut paper Table 3 (not restated)',
+    bbox_mAP=45.1,
+    segm_mAP=41.0,
+    source='MambaOut paper, Mask R-CNN 1x table',
 )
 checkpoint_file = 'https://github.com/yuweihao/MambaOut/releases/download/model/mambaout_tiny.pth'  # noqa
 

@@ -2,12 +2,13 @@
 # (upernet_mambaout_tiny_8xb2-160k_ade20k-512x512.py) with drop path 0.3
 # (yuweihao/MambaOut#251).
 #
-# Published: the paper's Table 4, not restated here (this project could
-# not read the table).
+# Published: 49.5 single-scale / 50.6 multi-scale mIoU (the paper's UperNet
+# table).
 _base_ = ['./upernet_mambaout_tiny_8xb2-160k_ade20k-512x512.py']
 
 published_results = dict(
-    mIoU=None, source='MambaOut paper Table 4 (not restated)'
+    mIoU=49.5,
+    source='MambaOut paper, UperNet table (single-scale; 50.6 multi-scale)',
 )
 checkpoint_file = 'https://github.com/yuweihao/MambaOut/releases/download/model/mambaout_small.pth'  # noqa
 

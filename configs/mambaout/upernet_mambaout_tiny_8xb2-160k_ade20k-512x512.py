@@ -7,8 +7,8 @@
 # learning-rate decay, drop path 0.3 (Tiny), 0.3 or 0.4 (Small; 0.3 here),
 # 0.6 (Base). No official segmentation code exists.
 #
-# Published: see published_results; the paper's other numbers (its Table 4)
-# are not restated here, since this project could not read the table.
+# Published (the paper's UperNet table, Table 3 of the CVPR 2025 version):
+# 47.4 single-scale / 48.6 multi-scale mIoU.
 _base_ = [
     'mmseg::swin/swin-tiny-patch4-window7-in1k-pre_upernet_8xb2-160k_ade20k-512x512.py',  # noqa
     '../_base_/mmmeta_runtime.py',
@@ -18,7 +18,7 @@ custom_imports = dict(imports=['mmmeta'], allow_failed_imports=False)
 
 published_results = dict(
     mIoU=47.4,
-    source='MambaOut paper, single-scale (stated in yuweihao/MambaOut#251)',
+    source='MambaOut paper, UperNet table (single-scale; 48.6 multi-scale)',
 )
 checkpoint_file = 'https://github.com/yuweihao/MambaOut/releases/download/model/mambaout_tiny.pth'  # noqa
 
