@@ -23,7 +23,6 @@ CLASSIFICATION = all_configs('classification')
 # configs/_base_/{fpn_ade20k_40k,retinanet_1x_coco,mask_rcnn_1x_coco}.py.
 # Drop path: 0 for PoolFormer, TransNeXt and FFNet as published for
 # PoolFormer; the MetaFormer baselines as their ImageNet recipes scale it.
-FPN_PAPER = {'inceptionnext': 43.1}  # InceptionNeXt paper, Semantic FPN table
 BASELINE_DROP = {
     'poolformerv2': dict(s12=0.1, s24=0.1, s36=0.2, m36=0.3, m48=0.4),
     'convformer': dict(s18=0.2, s36=0.3, m36=0.4, b36=0.6),
@@ -103,9 +102,13 @@ def _shared_table():
         ),
     ):
         table[f'ffnet/{kind}'] = ('ffnet', '1', 0.0, published)
-    for family, drop in (('inceptionnext', 0.1), ('mambaout', 0.2)):
-        kinds = [  # InceptionNeXt-T's Semantic FPN is the paper's (43.1)
-            ('fpn_{}_tiny_ade20k.py', dict(mIoU=FPN_PAPER.get(family))),
+    # InceptionNeXt-T's Semantic FPN is the paper's (its FPN table: 43.1).
+    for family, drop, fpn_miou in (
+        ('inceptionnext', 0.1, 43.1),
+        ('mambaout', 0.2, None),
+    ):
+        kinds = [
+            ('fpn_{}_tiny_ade20k.py', dict(mIoU=fpn_miou)),
             ('retinanet_{}_tiny_fpn_1x_coco.py', dict(bbox_mAP=None)),
         ]
         if family == 'inceptionnext':  # MambaOut-Tiny has the paper's
@@ -641,35 +644,29 @@ def backbone_dims(cfg):
 
 OFFICIAL = {
     **{
-        f'inceptionnext/upernet_inceptionnext_{arch}_8xb2-160k_ade20k-'
-        '512x512.py': (
-            check_swin_upernet,
-            'InceptionNeXt',
-            arch,
-            drop,
-            6e-5,
-            miou,
+        f'{family.lower()}/upernet_{family.lower()}_{arch}_8xb2-160k_ade20k-'
+        '512x512.py': (check_swin_upernet, family, arch, drop, lr, miou)
+        for family, lr, rows in (
+            (
+                'InceptionNeXt',
+                6e-5,
+                (
+                    ('tiny', 0.2, 47.9),
+                    ('small', 0.3, 50.0),
+                    ('base', 0.4, 50.6),
+                ),
+            ),
+            (
+                'MambaOut',
+                1e-4,
+                (
+                    ('tiny', 0.3, 47.4),
+                    ('small', 0.3, 49.5),
+                    ('base', 0.6, 49.6),
+                ),
+            ),
         )
-        for arch, drop, miou in (
-            ('tiny', 0.2, 47.9),
-            ('small', 0.3, 50.0),
-            ('base', 0.4, 50.6),
-        )
-    },
-    **{
-        f'mambaout/upernet_mambaout_{arch}_8xb2-160k_ade20k-512x512.py': (
-            check_swin_upernet,
-            'MambaOut',
-            arch,
-            drop,
-            1e-4,
-            miou,
-        )
-        for arch, drop, miou in (
-            ('tiny', 0.3, 47.4),
-            ('small', 0.3, 49.5),
-            ('base', 0.6, 49.6),
-        )
+        for arch, drop, miou in rows
     },
     **{
         f'mambaout/mask_rcnn_mambaout_{arch}_fpn_1x_coco.py': (
