@@ -105,7 +105,9 @@ def test_benchmark_reports_every_variant(capsys, tmp_path):
     assert (tmp_path / 'out.json').exists()
 
 
-def test_benchmark_training_step_of_a_config():
+def test_benchmark_training_step_of_a_config(capsys):
+    """A whole model's training step; ``--profile`` splits each variant's
+    op time and says how far op-level work could take it (the ceiling)."""
     pytest.importorskip('mmseg')
     results = benchmark.main(
         [
@@ -124,10 +126,15 @@ def test_benchmark_training_step_of_a_config():
             '--variants',
             'fast',
             'cp',
+            '--profile',
         ]
     )
     assert list(results) == ['fast', 'cp']
     assert results['cp']['max_rel_error'] < 1e-5
+    for result in results.values():
+        assert 0 < result['matrix_product_ms'] < result['op_ms']
+    printed = capsys.readouterr().out
+    assert 'in matrix products' in printed and 'ceiling' in printed
 
 
 def test_bf16_agreement_tool(tmp_path, data):

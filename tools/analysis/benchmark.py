@@ -552,8 +552,24 @@ def _measure_rss_in_child(args) -> None:
     print(step_peak_mb(step, cuda=False))
 
 
-def print_profile(name: str, step: Callable, calls: int = 3) -> None:
-    """Self time per op kind of ``calls`` steps, per call."""
+#: The op kinds of the matrix products (convolutions included): the work
+#: every variant shares, whatever it does around them.
+MATRIX_PRODUCTS = (
+    'conv',
+    'aten::mm',
+    'aten::addmm',
+    'aten::bmm',
+    'aten::baddbmm',
+    'aten::linear',
+    'aten::matmul',
+    'aten::_scaled_dot_product',
+)
+
+
+def print_profile(name: str, step: Callable, calls: int = 3) -> Dict:
+    """Self time per op kind of ``calls`` steps, per call; returns the op
+    time and the part of it in matrix products (``MATRIX_PRODUCTS``), in
+    ms per call."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
@@ -561,13 +577,36 @@ def print_profile(name: str, step: Callable, calls: int = 3) -> None:
             step()
     events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
     total = sum(e.self_cpu_time_total for e in events) / calls / 1000
-    print(f'{name}: {total:.1f} ms of op self time per call')
+    products = sum(
+        e.self_cpu_time_total
+        for e in events
+        if any(kind in e.key for kind in MATRIX_PRODUCTS)
+    )
+    products = products / calls / 1000
+    print(
+        f'{name}: {total:.1f} ms of op self time per call, '
+        f'{products:.1f} ms ({100 * products / total:.0f}%) in matrix '
+        'products'
+    )
     for event in events[:12]:
         ms = event.self_cpu_time_total / calls / 1000
         print(
             f'  {event.key[:48]:<48} {ms:7.1f} ms  '
             f'{event.count // calls:4d} calls'
         )
+    return dict(op_ms=total, matrix_product_ms=products)
+
+
+def print_ceilings(profiles: Dict[str, Dict]) -> None:
+    """For each variant, the speed-up over the first one it would reach if
+    everything but its matrix products took no time: the first variant's
+    op time over this one's matrix-product time (the bound op-level work
+    cannot pass; a goal above it needs fewer or faster products)."""
+    base = next(iter(profiles.values()))['op_ms']
+    print("ceiling (first variant's op time / matrix-product time):")
+    for name, profile in profiles.items():
+        ceiling = base / max(profile['matrix_product_ms'], 1e-9)
+        print(f'  {name:>10}: x{ceiling:.2f}')
 
 
 def print_capability(args) -> None:
@@ -691,8 +730,12 @@ def main(argv=None) -> Dict:
             f'(built + first call {build_s[name]:.1f} s)'
         )
     if args.profile:
-        for name, step in steps.items():
-            print_profile(name, step)
+        profiles = {
+            name: print_profile(name, step) for name, step in steps.items()
+        }
+        print_ceilings(profiles)
+        for name, profile in profiles.items():
+            results[name].update(profile)
     if args.json:
         with open(args.json, 'w') as f:
             json.dump(

@@ -31,7 +31,7 @@ gradients of every family to 1e-5). ``torch.compile`` traces the functions
 assume one dtype).
 """
 
-from typing import Callable, Optional, Sequence, Tuple
+from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -60,6 +60,27 @@ def norm_spec(norm: nn.Module) -> Optional[Tuple]:
     return None
 
 
+def _group_norm(
+    x: Tensor, eps: float, weight: Optional[Tensor], bias: Optional[Tensor]
+) -> Tuple[Tensor, Tensor, Tensor]:
+    """``aten.native_group_norm`` with one group of a channels-last map
+    (its NCHW view, which the CPU kernel reads in place, affine fused):
+    ``(out, mean, rstd)``, the statistics shaped ``(B, 1)``."""
+    batch, height, width, channels = x.shape
+    out, mean, rstd = aten.native_group_norm(
+        nchw_view(x), weight, bias, batch, channels, height * width, 1, eps
+    )
+    return nhwc_view(out), mean, rstd
+
+
+def group_moments(x: Tensor, eps: float) -> Tuple[Tensor, Tensor]:
+    """Mean and ``1 / sqrt(var + eps)`` of each sample of a channels-last
+    map, shaped ``(B, 1, 1, 1)`` (by the group norm kernel, several times
+    faster on a CPU than ``torch.var_mean``)."""
+    _, mean, rstd = _group_norm(x, eps, None, None)
+    return mean.view(-1, 1, 1, 1), rstd.view(-1, 1, 1, 1)
+
+
 def _normalize(
     x: Tensor,
     kind: Optional[str],
@@ -67,8 +88,7 @@ def _normalize(
     weight: Optional[Tensor],
     bias: Optional[Tensor],
 ) -> Tuple[Tensor, Tuple[Tensor, ...]]:
-    """The norm's output and ``(mean, rstd, normalised-before-affine)``
-    (what its backward needs)."""
+    """The norm's output and ``(mean, rstd)`` (what its backward needs)."""
     if kind is None:
         return x, ()
     if kind == 'channel':
@@ -76,9 +96,8 @@ def _normalize(
             x, x.shape[-1:], weight, bias, eps
         )
         return out, (mean, rstd)
-    xhat, mean, rstd = aten.native_layer_norm(x, x.shape[1:], None, None, eps)
-    out = xhat * weight if bias is None else torch.addcmul(bias, xhat, weight)
-    return out, (mean, rstd, xhat)
+    out, mean, rstd = _group_norm(x, eps, weight, bias)
+    return out, (mean, rstd)
 
 
 def _normalize_backward(
@@ -92,32 +111,26 @@ def _normalize_backward(
     """``(grad_x, grad_weight, grad_bias)`` of :func:`_normalize`."""
     if kind is None:
         return grad, None, None
+    mean, rstd = stats
+    mask = [True, weight is not None, bias is not None]
     if kind == 'channel':
-        mean, rstd = stats
         return aten.native_layer_norm_backward(
-            grad,
-            x,
-            x.shape[-1:],
-            mean,
-            rstd,
-            weight,
-            bias,
-            [True, weight is not None, bias is not None],
+            grad, x, x.shape[-1:], mean, rstd, weight, bias, mask
         )
-    mean, rstd, xhat = stats
-    grad_weight = channel_sums(grad, xhat)
-    grad_bias = None if bias is None else rows(grad).sum(0)
-    grad_x = aten.native_layer_norm_backward(
-        grad * weight,
-        x,
-        x.shape[1:],
+    batch, height, width, channels = x.shape
+    grad_x, grad_weight, grad_bias = aten.native_group_norm_backward(
+        nchw_view(grad.contiguous()),
+        nchw_view(x),
         mean,
         rstd,
-        None,
-        None,
-        [True, False, False],
-    )[0]
-    return grad_x, grad_weight, grad_bias
+        weight,
+        batch,
+        channels,
+        height * width,
+        1,
+        mask,
+    )
+    return nhwc_view(grad_x), grad_weight, grad_bias
 
 
 # ------------------------------------------------------------ activations
@@ -308,6 +321,21 @@ def depthwise_backward(
 
 
 # ------------------------------------------------------- the branch itself
+def _save(ctx, constants, x, params, tensors, saved) -> None:
+    ctx.constants = constants
+    ctx.num_saved = len(saved)
+    ctx.save_for_backward(x, *params, *tensors, *saved)
+
+
+def _saved(ctx):
+    """``(x, (norm_weight, norm_bias, res_scale, layer_scale, keep),
+    tensors, saved)`` as :func:`_save` stored them."""
+    x, *params = ctx.saved_tensors
+    params, rest = params[:5], params[5:]
+    split = len(rest) - ctx.num_saved
+    return x, params, rest[:split], rest[split:]
+
+
 def _branch_forward(
     ctx,
     mixer_forward: Callable,
@@ -325,28 +353,15 @@ def _branch_forward(
     y, saved = mixer_forward(mixer_constants, n, layer_scale, tensors)
     skip = x if res_scale is None else x * res_scale
     out = skip + y if keep is None else torch.addcmul(skip, y, keep)
-    ctx.constants = constants
-    ctx.num_saved = len(saved)
-    ctx.save_for_backward(
-        x,
-        norm_weight,
-        norm_bias,
-        res_scale,
-        layer_scale,
-        keep,
-        *tensors,
-        *saved,
-    )
+    params = (norm_weight, norm_bias, res_scale, layer_scale, keep)
+    _save(ctx, constants, x, params, tensors, saved)
     return out
 
 
 def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
     (kind, eps), mixer_constants = ctx.constants
-    x, norm_weight, norm_bias, res_scale, layer_scale, keep, *rest = (
-        ctx.saved_tensors
-    )
-    split = len(rest) - ctx.num_saved
-    tensors, saved = rest[:split], rest[split:]
+    x, params, tensors, saved = _saved(ctx)
+    norm_weight, norm_bias, res_scale, layer_scale, keep = params
     grad = grad.contiguous()
     grad_y = grad if keep is None else grad * keep
     with torch.no_grad():
@@ -376,16 +391,54 @@ def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
     )
 
 
+def _whole_forward(ctx, forward: Callable, x, constants, *params_tensors):
+    (_, eps), mixer_constants = constants
+    params, tensors = params_tensors[:5], params_tensors[5:]
+    out, saved = forward(mixer_constants, eps, x, params, tensors)
+    _save(ctx, constants, x, params, tensors, saved)
+    return out
+
+
+def _whole_backward(ctx, backward: Callable, grad: Tensor):
+    (_, eps), mixer_constants = ctx.constants
+    x, params, tensors, saved = _saved(ctx)
+    with torch.no_grad():
+        grad_x, param_grads, tensor_grads = backward(
+            mixer_constants, eps, grad.contiguous(), x, params, tensors, saved
+        )
+    return (grad_x, None, *param_grads, None, *tensor_grads)
+
+
 def lean_function(
-    name: str, mixer_forward: Callable, mixer_backward: Callable
+    name: str,
+    mixer_forward: Callable,
+    mixer_backward: Callable,
+    whole_branch: Optional[Dict[str, Tuple[Callable, Callable]]] = None,
 ) -> type:
     """A ``torch.autograd.Function`` running a whole lean branch around a
-    mixer's ``forward`` / ``backward`` pair (see the module docstring)."""
+    mixer's ``forward`` / ``backward`` pair (see the module docstring).
 
-    def forward(ctx, *args):
-        return _branch_forward(ctx, mixer_forward, *args)
+    ``whole_branch`` maps a pre-norm kind to a ``(forward, backward)``
+    pair that runs the whole branch itself, norm and residual included,
+    for a mixer that absorbs that norm (pooling after a GroupNorm1):
+    ``forward(constants, eps, x, params, tensors) -> (out, saved)`` and
+    ``backward(constants, eps, grad, x, params, tensors, saved) ->
+    (grad_x, param_grads, tensor_grads)``, ``params`` being ``(norm_weight,
+    norm_bias, res_scale, layer_scale, keep)`` and ``param_grads`` the
+    gradients of its first four."""
+    whole_branch = whole_branch or {}
+
+    def forward(ctx, x, constants, *args):
+        whole = whole_branch.get(constants[0][0])
+        ctx.whole = whole is not None
+        if ctx.whole:
+            return _whole_forward(ctx, whole[0], x, constants, *args)
+        return _branch_forward(ctx, mixer_forward, x, constants, *args)
 
     def backward(ctx, grad):
+        if ctx.whole:
+            whole = whole_branch[ctx.constants[0][0]]
+            return _whole_backward(ctx, whole[1], grad)
         return _branch_backward(ctx, mixer_backward, grad)
 
     return type(
