@@ -390,8 +390,14 @@ def test_lean_training_equals_autograd(family, dtype, tolerance):
     for a, b in zip(lean_outs, outs):
         assert max_relative_error(a, b) <= min(tolerance, 1e-5)
     assert_gradients_close(lean_grads, grads, tolerance)
-    # a block takes part with a ``lean`` flag (the backbone's ``lean`` sets
-    # it); it has a lean form where one of its parts gives a lean_spec
+    assert_saves_less_where_lean(model, saved)
+
+
+def assert_saves_less_where_lean(model: nn.Module, saved: dict) -> None:
+    """Lean saves less than autograd where a block has a lean form, the
+    same elsewhere. A block takes part with a ``lean`` flag (the
+    backbone's ``lean`` sets it); it has a lean form where one of its
+    parts gives a lean_spec."""
     has_lean_form = any(
         getattr(block, 'lean', False)
         and any(
@@ -404,6 +410,52 @@ def test_lean_training_equals_autograd(family, dtype, tolerance):
         assert saved[True] < 0.8 * saved[False]
     else:
         assert saved[True] == saved[False]
+
+
+def _largest_gradient_error(grads, expected) -> float:
+    floor = 1e-3 * max(g.abs().max() for g in expected.values())
+    return max(
+        ((grads[n] - g).abs().max() / g.abs().max().clamp_min(floor)).item()
+        for n, g in expected.items()
+    )
+
+
+@by_family
+def test_lean_training_under_autocast(family):
+    """Under autocast (here the CPU's bfloat16) the lean blocks keep their
+    savings, and their gradients are as close to float32's as autograd's
+    under autocast are (within 4x of AMP's own error, which is 1e-2 to
+    3e-1 of a gradient here); float32 gradients, outputs within bfloat16
+    rounding of autograd's."""
+    from mmmeta.models.layers.lean import saved_bytes
+
+    torch.manual_seed(0)
+    model = with_trained_scales(
+        family.shallow(drop_path_rate=0.3, **family.deploy_options)
+    ).train()
+    x = torch.randn(2, 3, 64, 96)
+    model.lean = False
+    torch.manual_seed(1)
+    _, exact = train_step(model, x)
+    results, saved = {}, {}
+    for lean in (False, True):
+        model.lean = lean
+        step = []
+
+        def run(step=step):
+            with torch.autocast('cpu', torch.bfloat16):
+                torch.manual_seed(1)  # the same drop-path masks
+                step.append(train_step(model, x))
+
+        saved[lean] = saved_bytes(run, list(model.parameters()))
+        results[lean] = step[0]
+    (outs, grads), (lean_outs, lean_grads) = results[False], results[True]
+    for a, b in zip(lean_outs, outs):
+        assert max_relative_error(a.float(), b.float()) <= 3e-2
+    assert all(g.dtype == torch.float32 for g in lean_grads.values())
+    amp_error = _largest_gradient_error(grads, exact)
+    assert _largest_gradient_error(lean_grads, exact) <= 4 * amp_error + 1e-6
+    assert_saves_less_where_lean(model, saved)
 
 
 @by_family

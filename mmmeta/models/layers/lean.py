@@ -27,10 +27,18 @@ None where it cannot (then the block runs under autograd as before):
 
 Results equal the autograd path (the contract tests compare outputs and
 gradients of every family to 1e-5). ``torch.compile`` traces the functions
-(no graph break). Under autocast the branch uses autograd (the functions
-assume one dtype).
+(no graph break).
+
+Under autocast (AMP) a branch keeps its savings: the norm runs in the
+input's dtype (float32, as autocast runs norms), a mixer made with
+``casts_under_autocast`` (one whose work is matrix products) computes in
+autocast's dtype on its parameters cast to it, the others (pooling,
+identity) in the input's dtype, as autocast leaves those ops; gradients
+come back in each tensor's own dtype, and the per-channel and scalar
+parameters' sums are taken in float32.
 """
 
+import contextlib
 from typing import Callable, Dict, Optional, Sequence, Tuple
 
 import torch
@@ -182,11 +190,15 @@ def activate_backward(
     grad_positive = grad * positive  # d/dx relu(x)^2 = 2 relu(x)
     if name == 'square':
         return grad_positive.mul_(2), None, None
-    grad_scale = torch.dot(
-        grad_positive.flatten(), positive.flatten()
-    ).reshape(1)
-    grad_bias = grad.sum().reshape(1)
-    return grad_positive.mul_(2 * scale), grad_scale, grad_bias
+    total = _accumulation_dtype(grad)
+    if total == grad.dtype:
+        grad_scale = torch.dot(grad_positive.flatten(), positive.flatten())
+    else:  # half precision: the products in float32, as autocast has them
+        wide = positive.to(total)
+        grad_scale = (grad.to(total) * wide * wide).sum()
+    grad_scale = grad_scale.reshape(1)
+    grad_bias = grad.sum(dtype=total).reshape(1)
+    return grad_positive.mul_(2 * scale.to(grad.dtype)), grad_scale, grad_bias
 
 
 # ---------------------------------------------------------------- linears
@@ -195,10 +207,16 @@ def rows(x: Tensor) -> Tensor:
     return x.reshape(-1, x.shape[-1])
 
 
+def _accumulation_dtype(x: Tensor) -> torch.dtype:
+    """float32 for the sums of a half-precision tensor, else its dtype."""
+    return torch.promote_types(x.dtype, torch.float32)
+
+
 def channel_sums(a: Tensor, b: Tensor) -> Tensor:
-    """``sum(a * b)`` per channel (last dimension): the gradient of a
-    per-channel scale applied to ``b`` under the gradient ``a``."""
-    return (rows(a) * rows(b)).sum(0)
+    """``sum(a * b)`` per channel (last dimension), in float32 or wider:
+    the gradient of a per-channel scale applied to ``b`` under the
+    gradient ``a``."""
+    return (rows(a) * rows(b)).sum(0, dtype=_accumulation_dtype(a))
 
 
 _HAS_ONEDNN = torch.backends.mkldnn.is_available()
@@ -336,6 +354,25 @@ def _saved(ctx):
     return x, params, rest[:split], rest[split:]
 
 
+def _cast(tensors, dtype: Optional[torch.dtype]):
+    """The floating tensors of ``tensors`` (None kept) in ``dtype``; as
+    they are for None."""
+    if dtype is None:
+        return tuple(tensors)
+    return tuple(
+        t.to(dtype) if t is not None and t.is_floating_point() else t
+        for t in tensors
+    )
+
+
+def _cast_back(grads, like):
+    """Each gradient in its tensor's dtype."""
+    return tuple(
+        g if g is None or t is None else g.to(t.dtype)
+        for g, t in zip(grads, like)
+    )
+
+
 def _branch_forward(
     ctx,
     mixer_forward: Callable,
@@ -348,9 +385,10 @@ def _branch_forward(
     keep,
     *tensors,
 ):
-    (kind, eps), mixer_constants = constants
+    (kind, eps), mixer_constants, dtype = constants
     n, _ = _normalize(x, kind, eps, norm_weight, norm_bias)
-    y, saved = mixer_forward(mixer_constants, n, layer_scale, tensors)
+    n, layer, *cast = _cast((n, layer_scale, *tensors), dtype)
+    y, saved = mixer_forward(mixer_constants, n, layer, cast)
     skip = x if res_scale is None else x * res_scale
     out = skip + y if keep is None else torch.addcmul(skip, y, keep)
     params = (norm_weight, norm_bias, res_scale, layer_scale, keep)
@@ -359,17 +397,24 @@ def _branch_forward(
 
 
 def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
-    (kind, eps), mixer_constants = ctx.constants
+    (kind, eps), mixer_constants, dtype = ctx.constants
     x, params, tensors, saved = _saved(ctx)
     norm_weight, norm_bias, res_scale, layer_scale, keep = params
     grad = grad.contiguous()
     grad_y = grad if keep is None else grad * keep
     with torch.no_grad():
         n, stats = _normalize(x, kind, eps, norm_weight, norm_bias)
+        n, grad_y, layer, *cast = _cast(
+            (n, grad_y, layer_scale, *tensors), dtype
+        )
         grad_n, grad_layer_scale, tensor_grads = mixer_backward(
-            mixer_constants, n, saved, grad_y, layer_scale, tensors
+            mixer_constants, n, saved, grad_y, layer, cast
         )
         del n
+        grad_n, grad_layer_scale, *tensor_grads = _cast_back(
+            (grad_n, grad_layer_scale, *tensor_grads),
+            (x, layer_scale, *tensors),
+        )
         grad_x, grad_norm_weight, grad_norm_bias = _normalize_backward(
             grad_n, x, kind, norm_weight, norm_bias, stats
         )
@@ -392,7 +437,7 @@ def _branch_backward(ctx, mixer_backward: Callable, grad: Tensor):
 
 
 def _whole_forward(ctx, forward: Callable, x, constants, *params_tensors):
-    (_, eps), mixer_constants = constants
+    (_, eps), mixer_constants, _ = constants
     params, tensors = params_tensors[:5], params_tensors[5:]
     out, saved = forward(mixer_constants, eps, x, params, tensors)
     _save(ctx, constants, x, params, tensors, saved)
@@ -400,7 +445,7 @@ def _whole_forward(ctx, forward: Callable, x, constants, *params_tensors):
 
 
 def _whole_backward(ctx, backward: Callable, grad: Tensor):
-    (_, eps), mixer_constants = ctx.constants
+    (_, eps), mixer_constants, _ = ctx.constants
     x, params, tensors, saved = _saved(ctx)
     with torch.no_grad():
         grad_x, param_grads, tensor_grads = backward(
@@ -414,6 +459,7 @@ def lean_function(
     mixer_forward: Callable,
     mixer_backward: Callable,
     whole_branch: Optional[Dict[str, Tuple[Callable, Callable]]] = None,
+    casts_under_autocast: bool = True,
 ) -> type:
     """A ``torch.autograd.Function`` running a whole lean branch around a
     mixer's ``forward`` / ``backward`` pair (see the module docstring).
@@ -425,21 +471,27 @@ def lean_function(
     ``backward(constants, eps, grad, x, params, tensors, saved) ->
     (grad_x, param_grads, tensor_grads)``, ``params`` being ``(norm_weight,
     norm_bias, res_scale, layer_scale, keep)`` and ``param_grads`` the
-    gradients of its first four."""
+    gradients of its first four (a whole branch computes in the input's
+    dtype). ``casts_under_autocast``: under autocast the mixer computes in
+    autocast's dtype (a mixer of matrix products), else in the input's."""
     whole_branch = whole_branch or {}
 
     def forward(ctx, x, constants, *args):
+        if not casts_under_autocast:
+            constants = (*constants[:2], None)
         whole = whole_branch.get(constants[0][0])
         ctx.whole = whole is not None
-        if ctx.whole:
-            return _whole_forward(ctx, whole[0], x, constants, *args)
-        return _branch_forward(ctx, mixer_forward, x, constants, *args)
+        with _autocast_off(x):
+            if ctx.whole:
+                return _whole_forward(ctx, whole[0], x, constants, *args)
+            return _branch_forward(ctx, mixer_forward, x, constants, *args)
 
     def backward(ctx, grad):
-        if ctx.whole:
-            whole = whole_branch[ctx.constants[0][0]]
-            return _whole_backward(ctx, whole[1], grad)
-        return _branch_backward(ctx, mixer_backward, grad)
+        with _autocast_off(grad):
+            if ctx.whole:
+                whole = whole_branch[ctx.constants[0][0]]
+                return _whole_backward(ctx, whole[1], grad)
+            return _branch_backward(ctx, mixer_backward, grad)
 
     return type(
         name,
@@ -458,13 +510,23 @@ def _optional_scale(module: nn.Module) -> Tuple[bool, Optional[Tensor]]:
     return isinstance(module, nn.Identity), None
 
 
-def _under_autocast(x: Tensor) -> bool:
-    """Whether autocast is on for ``x`` 's device (a device autocast does
-    not know, e.g. ``meta``, never is)."""
+def _autocast_dtype(x: Tensor) -> Optional[torch.dtype]:
+    """Autocast's dtype for ``x`` 's device, None where it is off (or the
+    device has none, e.g. ``meta``)."""
     device = x.device.type
-    return torch.amp.is_autocast_available(device) and (
-        torch.is_autocast_enabled(device)
-    )
+    if torch.amp.is_autocast_available(device) and torch.is_autocast_enabled(
+        device
+    ):
+        return torch.get_autocast_dtype(device)
+    return None
+
+
+def _autocast_off(x: Tensor):
+    """A context in which autocast is off for ``x`` 's device (the lean
+    functions cast what they compute themselves)."""
+    if _autocast_dtype(x) is None:
+        return contextlib.nullcontext()
+    return torch.autocast(x.device.type, enabled=False)
 
 
 def lean_residual(
@@ -479,7 +541,7 @@ def lean_residual(
     lean function, or None where a part has no lean form (the caller then
     runs it under autograd)."""
     spec = getattr(mixer, 'lean_spec', None)
-    if spec is None or _under_autocast(x):
+    if spec is None:
         return None
     mixer_spec, norm_parts = spec(), norm_spec(norm)
     layer_ok, layer = _optional_scale(layer_scale)
@@ -496,8 +558,28 @@ def lean_residual(
     )
     function, constants, tensors = mixer_spec
     kind, eps, weight, bias = norm_parts
+    dtype = _autocast_dtype(x)
+    parameters = [t for t in (weight, res, layer, *tensors) if t is not None]
+    if (
+        dtype is not None
+        and x.dtype == dtype
+        and parameters
+        and parameters[0].dtype == torch.float32
+    ):
+        # the branch adds in float32, as autocast's type promotion does
+        # behind a half-precision convolution (a stem, a downsampling)
+        x = x.float()
+    if dtype == x.dtype:
+        dtype = None  # a half-precision model: nothing to cast
     return function.apply(
-        x, ((kind, eps), constants), weight, bias, res, layer, keep, *tensors
+        x,
+        ((kind, eps), constants, dtype),
+        weight,
+        bias,
+        res,
+        layer,
+        keep,
+        *tensors,
     )
 
 

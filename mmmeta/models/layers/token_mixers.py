@@ -143,9 +143,13 @@ POOLING_BRANCH = lean_function(
     _pooling_forward,
     _pooling_backward,
     whole_branch={'group': (_pooled_group_forward, _pooled_group_backward)},
+    casts_under_autocast=False,
 )
 IDENTITY_BRANCH = lean_function(
-    'IdentityBranch', _identity_forward, _identity_backward
+    'IdentityBranch',
+    _identity_forward,
+    _identity_backward,
+    casts_under_autocast=False,
 )
 
 
