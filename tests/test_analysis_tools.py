@@ -2,6 +2,7 @@
 runs and reports every variant (its numbers are not asserted)."""
 
 import os.path as osp
+import subprocess
 import sys
 
 import pytest
@@ -232,3 +233,45 @@ def test_benchmark_training_memory_and_gradients(tmp_path):
                 'fast',
             ]
         )
+
+
+_FAULTS_OF_BIG_TENSORS = """
+import resource, sys
+sys.path.insert(0, {tools!r})
+import torch, benchmark
+kept = benchmark.keep_freed_memory() if {keep} else False
+def step():  # three 40 MB tensors, as a training step's large maps
+    x = torch.ones(10 << 20)
+    y = x * 2
+    return float((y + x)[0])
+for _ in range(8):  # warm-up: the heap settles
+    step()
+before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+for _ in range(4):
+    step()
+print(kept, resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before)
+"""
+
+
+@pytest.mark.skipif(
+    benchmark.platform.libc_ver()[0] != 'glibc', reason='glibc only'
+)
+def test_benchmark_keeps_freed_memory():
+    """After warm-up, a step's 40 MB tensors reuse freed blocks instead of
+    faulting in fresh pages."""
+    faults = {}
+    for keep in (False, True):
+        code = _FAULTS_OF_BIG_TENSORS.format(
+            tools=osp.join(ROOT, 'tools', 'analysis'), keep=keep
+        )
+        out = subprocess.run(
+            [sys.executable, '-c', code],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        assert out[0] == str(keep)
+        faults[keep] = int(out[1])
+    pages = 4 * 3 * (40 << 20) // 4096  # of the timed steps' tensors
+    assert faults[False] > pages / 2  # glibc maps each block afresh
+    assert faults[True] < pages / 6  # at most two blocks of twelve

@@ -50,6 +50,7 @@ for GPUs and bf16-capable CPUs.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import platform
@@ -98,6 +99,38 @@ def cpu_capability() -> Dict[str, object]:
         capability=torch.backends.cpu.get_cpu_capability(),
         native_bf16=bf16,
         threads=torch.get_num_threads(),
+    )
+
+
+def keep_freed_memory() -> bool:
+    """Have glibc's malloc keep freed blocks for reuse, as a GPU's caching
+    allocator does. By default glibc maps every block of 32 MB or more
+    (a stage-1 map of 4C channels at 2x512x512 is 33.5 MB) afresh and
+    returns it on free, so each such tensor pays ~8k page faults (~16 ms
+    here, at random), which hides the compute being compared. Returns
+    False where the C library is not glibc or refuses."""
+    if platform.libc_ver()[0] != 'glibc':
+        return False
+    try:
+        libc = ctypes.CDLL(None)
+        m_trim_threshold, m_mmap_threshold = -1, -3  # glibc's malloc.h
+        return bool(
+            libc.mallopt(m_mmap_threshold, 1 << 30)
+            and libc.mallopt(m_trim_threshold, 1 << 30)
+        )
+    except (OSError, AttributeError):
+        return False
+
+
+def add_malloc_argument(parser: argparse.ArgumentParser) -> None:
+    """The ``--system-malloc`` switch of the measuring tools."""
+    parser.add_argument(
+        '--system-malloc',
+        action='store_true',
+        help="on a CPU, leave glibc's malloc as it is (default: freed "
+        'blocks are kept for reuse, as a GPU caching allocator does, '
+        'so that page faults of fresh 32 MB+ blocks do not blur the '
+        'timings)',
     )
 
 
@@ -195,6 +228,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='skip the peak-memory measurement (a fresh process per variant)',
     )
+    add_malloc_argument(parser)
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--_variant', help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -522,13 +556,16 @@ def step_peak_mb(step: Callable, cuda: bool) -> float:
 
 def measure_in_child(script: str, argv: List[str], flag: str, value) -> float:
     """Run ``script`` again with ``argv`` (less ``--json``) and ``flag
-    value`` in a fresh process; the number it prints last."""
+    value`` in a fresh process; the number it prints last. The child keeps
+    glibc's malloc as it is (``--system-malloc``): freed blocks kept for
+    reuse would stay resident and hide a step's growth of the resident
+    size."""
     argv = list(argv)
     if '--json' in argv:
         i = argv.index('--json')
         del argv[i : i + 2]
     out = subprocess.run(
-        [sys.executable, script, *argv, flag, str(value)],
+        [sys.executable, script, *argv, '--system-malloc', flag, str(value)],
         capture_output=True,
         text=True,
     )
@@ -628,14 +665,27 @@ def print_capability(args) -> None:
         )
 
 
+def device_description(args) -> str:
+    """The device of a run's header: the GPU's name, or the CPU's threads
+    and whether malloc keeps freed blocks (:func:`keep_freed_memory`)."""
+    if args.device.startswith('cuda'):
+        return torch.cuda.get_device_name()
+    malloc = ', malloc keeps freed blocks' if args.kept_freed_memory else ''
+    return f'CPU, {torch.get_num_threads()} threads{malloc}'
+
+
 def prepared_args(parse: Callable, argv=None) -> argparse.Namespace:
     """``parse(argv)`` (default: the command line), the arguments kept as
-    ``args.argv`` for measuring child processes, ``--threads`` applied."""
+    ``args.argv`` for measuring child processes, ``--threads`` and
+    ``--system-malloc`` applied (``args.kept_freed_memory``)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = parse(argv)
     args.argv = argv
     if args.threads:
         torch.set_num_threads(args.threads)
+    args.kept_freed_memory = (
+        args.device == 'cpu' and not args.system_malloc and keep_freed_memory()
+    )
     return args
 
 
@@ -678,11 +728,7 @@ def main(argv=None) -> Dict:
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)
-    device = (
-        torch.cuda.get_device_name()
-        if args.device.startswith('cuda')
-        else f'CPU, {torch.get_num_threads()} threads'
-    )
+    device = device_description(args)
     what = args.config or f'{args.backbone}-{args.arch}'
     mode = 'training step' if args.train else 'inference'
     dtype = '' if args.dtype == 'fp32' else f', {args.dtype} (not reference)'

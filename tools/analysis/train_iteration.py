@@ -49,6 +49,8 @@ import torch
 # the sibling tool's measuring helpers, also when this file is loaded by path
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 from benchmark import (  # noqa: E402
+    add_malloc_argument,
+    device_description,
     measure_in_child,
     prepared_args,
     step_peak_mb,
@@ -92,6 +94,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--no-memory', action='store_true', help='skip peak memory'
     )
+    add_malloc_argument(parser)
     parser.add_argument('--json', help='also write the results here')
     parser.add_argument('--_measure', type=int, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
@@ -311,11 +314,7 @@ def time_interleaved(args, trainers: List[Trainer]) -> Dict:
             times[trainer.name].append(time.perf_counter() - start)
     for trainer in trainers:
         _check_finite(trainer, 0)
-    device = (
-        torch.cuda.get_device_name()
-        if args.device.startswith('cuda')
-        else f'CPU, {torch.get_num_threads()} threads'
-    )
+    device = device_description(args)
     print(
         f'training iteration, batch {args.batch}, amp {args.amp}, {device}, '
         f'torch {torch.__version__}, {args.steps} interleaved iterations '
