@@ -396,13 +396,13 @@ def test_lean_training_equals_autograd(family, dtype, tolerance):
 def assert_saves_less_where_lean(model: nn.Module, saved: dict) -> None:
     """Lean saves less than autograd where a block has a lean form, the
     same elsewhere. A block takes part with a ``lean`` flag (the
-    backbone's ``lean`` sets it); it has a lean form where one of its
-    parts gives a lean_spec."""
+    backbone's ``lean`` sets it); it has a lean form where it or one of
+    its parts gives a lean_spec."""
     has_lean_form = any(
         getattr(block, 'lean', False)
         and any(
             getattr(part, 'lean_spec', lambda: None)() is not None
-            for part in block.children()
+            for part in (block, *block.children())
         )
         for block in model.modules()
     )

@@ -504,10 +504,12 @@ def lean_function(
     )
 
 
-def _optional_scale(module: nn.Module) -> Tuple[bool, Optional[Tensor]]:
+def _optional_scale(
+    module: Optional[nn.Module],
+) -> Tuple[bool, Optional[Tensor]]:
     if isinstance(module, Scale):
         return True, module.scale
-    return isinstance(module, nn.Identity), None
+    return module is None or isinstance(module, nn.Identity), None
 
 
 def _autocast_dtype(x: Tensor) -> Optional[torch.dtype]:
@@ -534,12 +536,14 @@ def lean_residual(
     norm: nn.Module,
     mixer: nn.Module,
     layer_scale: nn.Module,
-    res_scale: nn.Module,
+    res_scale: Optional[nn.Module],
     drop_path: nn.Module,
 ) -> Optional[Tensor]:
     """``res_scale(x) + drop_path(layer_scale(mixer(norm(x))))`` as one
     lean function, or None where a part has no lean form (the caller then
-    runs it under autograd)."""
+    runs it under autograd). A scale may be ``nn.Identity`` or None (none);
+    ``mixer`` is whatever has the ``lean_spec()`` of what follows the norm
+    (a token mixer, an MLP, or a block whose mixer and MLP are one)."""
     spec = getattr(mixer, 'lean_spec', None)
     if spec is None:
         return None
