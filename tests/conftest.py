@@ -1,8 +1,18 @@
-"""Shared fixtures."""
+"""Shared fixtures, and the hypothesis profiles: ``ci`` (the default:
+the same draws on every run, no example database) and ``explore``
+(``HYPOTHESIS_PROFILE=explore make test``: new random draws, failures
+remembered in ``.hypothesis/``)."""
+
+import os
 
 import pytest
+from hypothesis import settings
 
 from mmmeta.utils.synthetic_data import make_ade20k, make_coco, make_imagenet
+
+settings.register_profile('ci', derandomize=True, database=None)
+settings.register_profile('explore', derandomize=False)
+settings.load_profile(os.environ.get('HYPOTHESIS_PROFILE', 'ci'))
 
 
 @pytest.fixture(scope='session')

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from mmmeta.utils.synthetic_data import ADE20K_CLASSES, COCO_CATEGORIES
 
@@ -435,3 +436,32 @@ def train_and_predict(cfg, host: str):
     with torch.no_grad():
         assert len(model.test_step(batch)) == 2
     return model
+
+
+class EmulatedAmxConvDefect(TorchDispatchMode):
+    """Within it, convolutions behave as oneDNN's AMX bfloat16 convolution
+    of torch 2.13 does (pytorch/pytorch#169688): a bfloat16 convolution
+    with a stride above 1 along a side whose output is one pixel returns
+    garbage (NaN here). It lets every machine run what only CPUs with
+    ``amx_bf16`` show, so the guard of ``mmmeta.models.layers.Conv2d`` is
+    tested everywhere. ``hits`` counts the convolutions it spoiled."""
+
+    def __init__(self):
+        super().__init__()
+        self.hits = 0
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        out = func(*args, **(kwargs or {}))
+        if func is torch.ops.aten.convolution.default:
+            stride, transposed = args[3], args[6]
+            if (
+                out.dtype == torch.bfloat16
+                and not transposed
+                and any(
+                    s > 1 and size == 1
+                    for s, size in zip(stride, out.shape[2:])
+                )
+            ):
+                self.hits += 1
+                return torch.full_like(out, float('nan'))
+        return out

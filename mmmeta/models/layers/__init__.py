@@ -6,6 +6,7 @@ Family-specific layers live in their family's folder
 
 from .activations import GELU, SquaredReLU, StarReLU, apply_activation, gelu
 from .blocks import MetaFormerBlock
+from .conv import Conv2d
 from .conv_bn import (
     BNConvSkip,
     ConvBN,
@@ -47,6 +48,7 @@ __all__ = [
     'apply_activation',
     'gelu',
     'MetaFormerBlock',
+    'Conv2d',
     'BNConvSkip',
     'ConvBN',
     'RepDWConv',

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .conv import Conv2d
 from .layout import pointwise
 from .norms import build_norm
 from .reparam import Fusable
@@ -43,7 +44,7 @@ def bn_scale_shift(bn: nn.modules.batchnorm._BatchNorm):
 def plain_conv(
     like: nn.Conv2d, weight: torch.Tensor, bias: torch.Tensor
 ) -> nn.Conv2d:
-    conv = nn.Conv2d(
+    conv = Conv2d(
         like.in_channels,
         like.out_channels,
         like.kernel_size,
@@ -107,7 +108,7 @@ class ConvBN(Fusable):
         norm_cfg: Optional[dict] = None,
     ):
         super().__init__()
-        self.c = nn.Conv2d(
+        self.c = Conv2d(
             in_channels,
             out_channels,
             kernel_size,

@@ -11,6 +11,7 @@ from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...registry import MODELS
+from .conv import Conv2d
 from .conv_bn import bn_then_conv, conv_then_bn
 from .layout import nchw_view, nhwc_view
 from .norms import build_norm
@@ -54,7 +55,7 @@ class Stem(Reparameterizable):
         norm_cfg: Optional[dict] = None,
     ):
         super().__init__()
-        self.conv = nn.Conv2d(
+        self.conv = Conv2d(
             in_channels, out_channels, kernel_size, stride, padding
         )
         self.norm = build_norm(norm_cfg, out_channels)
@@ -97,7 +98,7 @@ class Downsampling(Reparameterizable):
     ):
         super().__init__()
         self.norm = build_norm(norm_cfg, in_channels)
-        self.conv = nn.Conv2d(
+        self.conv = Conv2d(
             in_channels, out_channels, kernel_size, stride, padding
         )
         self.post_norm = build_norm(post_norm_cfg, out_channels)

@@ -8,6 +8,7 @@ from torch import nn
 
 from ....registry import MODELS, build_module
 from ...layers import (
+    Conv2d,
     Reparameterizable,
     Scale,
     apply_activation,
@@ -65,10 +66,10 @@ class MambaOutStem(nn.Module):
         super().__init__()
         norm_cfg = norm_cfg or LAYER_NORM
         mid = out_channels // 2
-        self.conv1 = nn.Conv2d(in_channels, mid, 3, 2, 1)
+        self.conv1 = Conv2d(in_channels, mid, 3, 2, 1)
         self.norm1 = build_norm(norm_cfg if mid_norm else None, mid)
         self.act = build_module(act_cfg or dict(type='GELU'))
-        self.conv2 = nn.Conv2d(mid, out_channels, 3, 2, 1)
+        self.conv2 = Conv2d(mid, out_channels, 3, 2, 1)
         self.norm2 = build_norm(norm_cfg, out_channels)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
