@@ -4,9 +4,20 @@ the same draws on every run, no example database) and ``explore``
 remembered in ``.hypothesis/``)."""
 
 import os
+import os.path as osp
+import sys
 
 import pytest
 from hypothesis import settings
+
+# the benchmark tool and the official op sequences (tools/analysis) are
+# test material too
+sys.path.insert(
+    0,
+    osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools', 'analysis'
+    ),
+)
 
 from mmmeta.utils.synthetic_data import make_ade20k, make_coco, make_imagenet
 

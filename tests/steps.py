@@ -2,6 +2,7 @@
 (test_contracts.py) and on a GPU (test_gpu.py). Not a test module."""
 
 import torch
+from benchmark import in_use_bytes
 from torch import nn
 
 
@@ -19,6 +20,21 @@ def train_step(model: nn.Module, x: torch.Tensor):
         if p.grad is not None
     }
     return [o.detach() for o in outs], dict(grads, input=x.grad)
+
+
+def held_bytes(run) -> int:
+    """Bytes the allocator holds after ``run()`` (a forward pass whose
+    result it returns) more than before: what backward will read, the
+    outputs included. Unlike saved-tensor hooks, it sees what activation
+    checkpointing keeps."""
+    import gc
+
+    gc.collect()
+    before = in_use_bytes()
+    result = run()
+    held = in_use_bytes() - before
+    del result
+    return held
 
 
 def assert_gradients_close(grads, expected, tolerance: float) -> None:

@@ -465,3 +465,36 @@ class EmulatedAmxConvDefect(TorchDispatchMode):
                 self.hits += 1
                 return torch.full_like(out, float('nan'))
         return out
+
+
+class CudaPreconditions(TorchDispatchMode):
+    """Checks, on any device, what CUDA's kernels require of the ops a
+    model calls, which the CPU kernels (and the meta device) let pass:
+    ``native_group_norm`` and its backward take NCHW-contiguous inputs
+    (off the CPU, ATen asserts ``X.is_contiguous()``); with
+    ``forbid_sync``, no value is read back to the host
+    (``_local_scalar_dense``: ``.item()``, ``bool(tensor)``), which on a GPU
+    stalls every training step."""
+
+    GROUP_NORMS = (
+        torch.ops.aten.native_group_norm.default,
+        torch.ops.aten.native_group_norm_backward.default,
+    )
+
+    def __init__(self, forbid_sync: bool = True):
+        super().__init__()
+        self.forbid_sync = forbid_sync
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        if func in self.GROUP_NORMS:
+            maps = args[:2] if 'backward' in func.__name__ else args[:1]
+            for x in maps:
+                assert x.is_contiguous(), (
+                    f'{func}: CUDA needs an NCHW-contiguous input, got '
+                    f'shape {tuple(x.shape)} strides {x.stride()}'
+                )
+        if self.forbid_sync:
+            assert func is not torch.ops.aten._local_scalar_dense.default, (
+                'a host sync (.item(), bool(tensor)) in a training step'
+            )
+        return func(*args, **(kwargs or {}))

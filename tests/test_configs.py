@@ -150,6 +150,13 @@ def test_common(path):
     assert cfg.runner_type == 'mmmeta.SafeRunner'
     backbone = cfg.model.backbone
     assert backbone.type.startswith('mmmeta.')
+    # selective activation checkpointing in the memory-bound recipes only
+    # (README "Training memory"); the rest train with plain autograd
+    memory_bound = any(
+        kind in path
+        for kind in ('upernet_transnext', 'mask2former', 'dino', 'cascade')
+    )
+    assert backbone.get('lean', False) is memory_bound, path
     if path.startswith('demo/'):
         return
     assert 'published_results' in cfg and cfg.published_results.source

@@ -157,3 +157,18 @@ def test_compiled_cpu_inference_takes_the_rational_erf_only():
     }  # ONNX keeps its Erf
     exact = F.gelu(x.double())
     assert ((got.double() - exact).abs() / x.abs().clamp_min(1)).max() < 5e-7
+
+
+@pytest.mark.parametrize('read_scale', [True, False], ids=['cpu', 'gpu'])
+def test_in_place_star_relu_both_branches(read_scale):
+    """At inference StarReLU runs in place; the scale is read as a number
+    on a CPU and kept a tensor elsewhere (``read_scale`` forces either):
+    both give the module's own result."""
+    from mmmeta.models.layers import StarReLU, apply_activation
+
+    act = StarReLU(scale_value=0.8, bias_value=-0.1)
+    x = torch.randn(2, 5, 7, 16)
+    with torch.no_grad():
+        expected = act(x)
+        got = apply_activation(act, x.clone(), read_scale=read_scale)
+    torch.testing.assert_close(got, expected)

@@ -113,33 +113,40 @@ def test_mambaout_takes_any_input_size():
     ids=['layer-scale-drop-path', 'partial-conv-star-relu'],
 )
 def test_lean_gated_block_equals_autograd(options):
-    """The lean Gated CNN block (fc1's output kept, the rest redone) gives
-    autograd's outputs and gradients in float64 for the settings the
-    contract table's archs do not use, and saves less."""
-    from mmmeta.models.layers.lean import saved_bytes
+    """Under ``lean``'s checkpoint (the block's own policy: fc1's output
+    kept, fc2's recomputed) the Gated CNN block gives autograd's outputs
+    and gradients in float64 for the settings the contract table's archs
+    do not use, and holds less."""
+    from steps import held_bytes
+
+    from mmmeta.models.layers.checkpointing import run_block
 
     block = GatedCNNBlock(24, **options).double().train()
     with torch.no_grad():
         for p in block.parameters():
             p.add_(torch.randn_like(p), alpha=0.1)
-    x = torch.randn(2, 9, 11, 24, dtype=torch.float64)
-    grad_out = torch.randn(2, 9, 11, 24, dtype=torch.float64)
+    x = torch.randn(2, 32, 32, 24, dtype=torch.float64)
+    grad_out = torch.randn(2, 32, 32, 24, dtype=torch.float64)
     results = {}
     for lean in (False, True):
-        block.lean = lean
         inputs = x.clone().requires_grad_()
         torch.manual_seed(1)  # the same drop-path draw
         out = []
-        saved = saved_bytes(
-            lambda out=out, inputs=inputs: out.append(block(inputs)),
-            list(block.parameters()),
-        )
+
+        def forward(out=out, inputs=inputs, lean=lean):
+            out.append(
+                run_block(block, inputs, selective=True)
+                if lean
+                else block(inputs)
+            )
+
+        held = held_bytes(forward)
         grads = torch.autograd.grad(
             out[0], [inputs, *block.parameters()], grad_out
         )
-        results[lean] = out[0], grads, saved
-    (out, grads, saved), (lean_out, lean_grads, lean_saved) = results.values()
+        results[lean] = out[0], grads, held
+    (out, grads, held), (lean_out, lean_grads, lean_held) = results.values()
     assert torch.allclose(lean_out, out, rtol=1e-12, atol=1e-12)
     for lean_grad, grad in zip(lean_grads, grads):
         assert torch.allclose(lean_grad, grad, rtol=1e-10, atol=1e-12)
-    assert lean_saved < 0.6 * saved
+    assert lean_held < 0.6 * held, (lean_held, held)

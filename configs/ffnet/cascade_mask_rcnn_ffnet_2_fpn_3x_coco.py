@@ -31,6 +31,7 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='mmmeta.FFNet',
+        lean=True,  # memory-bound recipe: selective activation checkpointing
         arch='2',
         conv_norm_cfg=dict(type='SyncBN', requires_grad=True),
         out_indices=(0, 1, 2, 3),

@@ -41,6 +41,7 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='mmmeta.TransNeXt',
+        lean=True,  # memory-bound recipe: selective activation checkpointing
         arch='tiny',
         img_size=800,
         pretrain_size=224,

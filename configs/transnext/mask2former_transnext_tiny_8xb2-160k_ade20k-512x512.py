@@ -36,6 +36,7 @@ model = dict(
     backbone=dict(
         _delete_=True,
         type='mmmeta.TransNeXt',
+        lean=True,  # memory-bound recipe: selective activation checkpointing
         arch='tiny',
         img_size=512,
         pretrain_size=224,

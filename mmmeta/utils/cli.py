@@ -74,7 +74,7 @@ def build_model_from_config(
 ):
     """The model of a config, for analysis on one process: random weights
     (no download), SyncBN as BN, the backbone updated with
-    ``backbone_options`` (e.g. ``impl='reference'``)."""
+    ``backbone_options`` (e.g. ``lean=True``)."""
     from mmengine.registry import MODELS, DefaultScope
 
     from .config_checks import convert_syncbn_to_bn

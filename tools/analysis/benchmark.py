@@ -11,7 +11,8 @@ paths against the official op sequence (the reference path), in one run.
 
 Variants (``--variants``, the first is the base of the ratios):
 
-* ``reference``: ``impl='reference'``, the official implementation's ops;
+* ``reference``: the official implementation's op sequence on the same
+  weights (``official_ops``: PoolFormer and the MetaFormer baselines);
 * ``official``: the official code itself, from a file given with
   ``--official-code`` (e.g. TransNeXt's ``transnext_native.py``, fetched by
   you; nothing of it is part of mmmeta), built with ``--official-model``,
@@ -20,9 +21,10 @@ Variants (``--variants``, the first is the base of the ratios):
   output norms, so give ours ``--options out_norm_cfg=None``),
   ``--official-code mmpretrain --official-model PoolFormer``; every
   variant then starts from its weights (converted to mmmeta names);
-* ``fast``: the model as built (mmmeta's default path; in training the lean
-  blocks, ``mmmeta.models.layers.lean``);
-* ``autograd``: the model as built with ``lean=False`` (training only);
+* ``fast``: the model as built (mmmeta's default path);
+* ``autograd``: the model with ``lean=False`` (training only);
+* ``lean``: the model with ``lean=True``, selective activation
+  checkpointing (training only, ``mmmeta.models.layers.checkpointing``);
 * ``deploy``: after ``switch_to_deploy()`` (inference only);
 * ``compiled``: ``mmmeta.optimize_for_inference(model)``, i.e. deploy and
   ``torch.compile`` with inductor freezing (inference only), the fastest
@@ -36,17 +38,19 @@ the median and the minimum latency, images/s and the peak memory of each
 are printed with the ratio to the first variant (of the medians; of the
 minima in training, whose runs are long), and the
 largest relative difference of each variant's outputs from the first
-one's. With ``--train``, also the bytes autograd saves for backward in one
-step (``torch.autograd.graph.saved_tensors_hooks``, each storage counted
-once, parameters not counted) and the largest relative difference of the
-gradients (every parameter's, by name, and the input's; against an
-``official`` variant the input's only). Peak memory is CUDA's max
-allocated during one step on a GPU; on a CPU (Linux) it is the growth of
-the peak resident size during one step over the resident size before it,
-measured in a fresh process per variant. The first line names the CPU's
-vector ISA and whether it has native bfloat16 arithmetic: without it,
-bfloat16 is emulated and slower than float32, so ``--dtype bf16`` is only
-for GPUs and bf16-capable CPUs.
+one's. With ``--train``, also the bytes held for backward in one step:
+the allocator's in-use bytes after the forward pass less those before it
+(``torch.cuda.memory_allocated()`` on a GPU, glibc's ``mallinfo2()`` on a
+CPU; unlike saved-tensor hooks, this sees inside activation
+checkpointing; exact with ``--threads 1`` and ``MALLOC_ARENA_MAX=1``),
+and the largest relative difference of the gradients (every parameter's, by
+name, and the input's; against an ``official`` variant the input's
+only). Peak memory is CUDA's max allocated during one step on a GPU; on a CPU
+(Linux) it is the growth of the peak resident size during one step over the
+resident size before it, measured in a fresh process per variant. The first
+line names the CPU's vector ISA and whether it has native bfloat16 arithmetic:
+without it, bfloat16 is emulated and slower than float32, so ``--dtype bf16``
+is only for GPUs and bf16-capable CPUs.
 """
 
 import argparse
@@ -68,6 +72,7 @@ VARIANTS = {  # name: the modes it exists in
     'official': (INFERENCE, TRAINING),
     'fast': (INFERENCE, TRAINING),
     'autograd': (TRAINING,),
+    'lean': (TRAINING,),
     'deploy': (INFERENCE,),
     'compiled': (INFERENCE,),
     'compile': (INFERENCE, TRAINING),
@@ -234,7 +239,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.variants is None:
         args.variants = (
-            ['reference', 'autograd', 'fast']
+            ['reference', 'autograd', 'lean']
             if args.train
             else ['reference', 'fast', 'deploy', 'compiled']
         )
@@ -374,20 +379,21 @@ def build(args, variant: str) -> torch.nn.Module:
     if variant == 'official':
         return _placed(args, official).train(args.train)
     torch.manual_seed(0)  # the same weights in every variant
-    impl = dict(impl='reference') if variant == 'reference' else {}
-    if variant == 'autograd':
-        impl['lean'] = False
+    impl = {}
+    if variant in ('autograd', 'lean'):
+        impl['lean'] = variant == 'lean'
     if args.backbone:
         from mmmeta.utils.cli import parse_options
 
         options = parse_options(args.options)
+        # the variant's own setting wins over --options (e.g. ``--options
+        # lean=True --variants autograd compile``: a compiled lean model)
         model = build_module(
             dict(
                 type=args.backbone,
                 arch=args.arch,
                 with_cp=with_cp,
-                **impl,
-                **options,
+                **{**options, **impl},
             )
         )
     else:
@@ -398,6 +404,10 @@ def build(args, variant: str) -> torch.nn.Module:
         model.load_state_dict(
             model.convert_checkpoint(official.state_dict()), strict=False
         )
+    if variant == 'reference':
+        from official_ops import use_reference
+
+        use_reference(model)
     model = _placed(args, model).train(args.train)
     if variant != 'reference' and args.dtype == 'bf16':
         model = model.to(torch.bfloat16)
@@ -468,7 +478,9 @@ def make_step(
                 # that no gradient cancels, as a mean would after a norm)
                 model.zero_grad(set_to_none=True)
                 x.grad = None
+                before = in_use_bytes(args.device)
                 outs = features()
+                run.held = in_use_bytes(args.device) - before
                 sum(o.float().square().mean() for o in outs).backward()
             else:
                 with torch.no_grad():
@@ -507,12 +519,46 @@ def max_gradient_error(grads, base) -> float:
     )
 
 
-def saved_mib(step) -> float:
-    """MiB autograd saves for backward during one call of ``step``: each
-    storage once, parameters not counted."""
-    from mmmeta.models.layers.lean import saved_bytes
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [
+        (name, ctypes.c_size_t)
+        for name in (
+            'arena',
+            'ordblks',
+            'smblks',
+            'hblks',
+            'hblkhd',
+            'usmblks',
+            'fsmblks',
+            'uordblks',
+            'fordblks',
+            'keepcost',
+        )
+    ]
 
-    return saved_bytes(step, list(step.model.parameters())) / 2**20
+
+def in_use_bytes(device: str = 'cpu') -> int:
+    """Bytes the allocator has handed out and not got back: CUDA's caching
+    allocator on a GPU; on a CPU glibc's (``mallinfo2``, 2.33+: blocks in
+    the arenas plus mapped blocks). 0 where neither is known."""
+    if str(device).startswith('cuda'):
+        torch.cuda.synchronize()
+        return torch.cuda.memory_allocated()
+    if platform.libc_ver()[0] != 'glibc':
+        return 0
+    libc = ctypes.CDLL(None)
+    if not hasattr(libc, 'mallinfo2'):
+        return 0
+    libc.mallinfo2.restype = _MallInfo2
+    info = libc.mallinfo2()
+    return info.uordblks + info.hblkhd
+
+
+def held_mib(step) -> float:
+    """MiB held for backward by one call of ``step`` (its outputs
+    included): in-use bytes after the forward pass less those before."""
+    step()
+    return step.held / 2**20
 
 
 def max_relative_error(outs, base) -> float:
@@ -760,13 +806,13 @@ def main(argv=None) -> Dict:
         peak = '' if memory is None else f'peak {memory:7.0f} MB  '
         saved = ''
         if args.train:
-            mib = saved_mib(steps[name])
+            mib = held_mib(steps[name])
             base_saved = base_saved or mib
             results[name].update(
-                saved_mib=mib, max_grad_rel_error=grad_errors[name]
+                held_mib=mib, max_grad_rel_error=grad_errors[name]
             )
             saved = (
-                f'saved {mib:7.0f} MiB (x{mib / base_saved:.2f})  '
+                f'held {mib:7.0f} MiB (x{mib / base_saved:.2f})  '
                 f'grad diff {grad_errors[name]:.1e}  '
             )
         print(

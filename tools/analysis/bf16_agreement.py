@@ -12,6 +12,7 @@ and a bfloat16 input.
 """
 
 import argparse
+import copy
 import glob
 import os.path as osp
 
@@ -43,6 +44,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
 
     from mmengine.runner import load_checkpoint
+    from official_ops import use_reference
 
     from mmmeta.utils.cli import build_model_from_config
 
@@ -50,9 +52,8 @@ def main(argv=None) -> dict:
     load_checkpoint(model, args.checkpoint, map_location='cpu')
     x = load_images(args.images, args.size, args.limit)
     with torch.no_grad():
-        model.backbone.impl = 'reference'
-        reference = model(x, mode='tensor').argmax(1)
-        model.backbone.impl = 'fast'
+        reference = use_reference(copy.deepcopy(model))(x, mode='tensor')
+        reference = reference.argmax(1)
         with torch.autocast('cpu', torch.bfloat16):
             autocast = model(x, mode='tensor').argmax(1)
         half = model.to(torch.bfloat16)(

@@ -182,7 +182,7 @@ for spec in "${SPECS[@]}"; do
         "${LARGE[@]}" --channels-last \
         --variants "${peer[@]}" fast deploy "${COMPILED[@]}"
     step "train-$timm_name" 60 "${BENCH[@]}" --train "${model[@]}" \
-        "${TRAIN[@]}" --variants "${peer[@]}" reference autograd fast
+        "${TRAIN[@]}" --variants "${peer[@]}" reference autograd lean cp
 done
 if [[ $HAS_MMPRETRAIN == 1 ]]; then
     step infer-mmpretrain-poolformer-s12 60 "${BENCH[@]}" \
@@ -195,10 +195,10 @@ else
         "does not import | 0 | |" >> "$SUMMARY"
 fi
 step train-transnext-tiny 60 "${BENCH[@]}" --train --backbone TransNeXt \
-    --arch tiny "${TRAIN[@]}" --variants autograd fast \
+    --arch tiny "${TRAIN[@]}" --variants autograd lean cp \
     --options "img_size=$SIDE"
 step train-ffnet-2 60 "${BENCH[@]}" --train --backbone FFNet --arch 2 \
-    "${TRAIN[@]}" --variants autograd fast
+    "${TRAIN[@]}" --variants autograd lean cp
 
 # the whole FPN iteration: our config and mmseg's own (its backbone is
 # mmpretrain's PoolFormer), AMP as mmseg's --amp gives

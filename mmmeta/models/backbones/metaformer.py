@@ -29,18 +29,17 @@ norms ``norm{i}``.
 """
 
 import copy
-import importlib
 import warnings
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
-import torch.utils.checkpoint as cp
 from mmengine.model import BaseModule
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
 from ...registry import MODELS, build_module
 from ..layers import build_norm, nchw_view, switch_to_deploy
+from ..layers.checkpointing import run_block
 from ..utils.checkpoint import CheckpointError, load_pretrained
 from ..utils.layouts import convert_checkpoint
 
@@ -50,7 +49,10 @@ NUM_STAGES = 4
 
 class MetaFormerStage(nn.Module):
     """A downsampling layer (Identity in stage 0), a run of blocks and a
-    norm that stays in the trunk (Identity if none)."""
+    norm that stays in the trunk (Identity if none). With ``lean`` or
+    ``with_cp`` (set by the backbone), each block runs under activation
+    checkpointing while gradients are recorded
+    (``mmmeta.models.layers.checkpointing``)."""
 
     def __init__(
         self, downsample: nn.Module, blocks: List[nn.Module], norm: nn.Module
@@ -60,12 +62,13 @@ class MetaFormerStage(nn.Module):
         self.blocks = nn.Sequential(*blocks)
         self.norm = norm
         self.with_cp = False
+        self.lean = False
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.downsample(x)
-        if self.with_cp and torch.is_grad_enabled():
+        if (self.with_cp or self.lean) and torch.is_grad_enabled():
             for block in self.blocks:
-                x = cp.checkpoint(block, x, use_reentrant=False)
+                x = run_block(block, x, selective=not self.with_cp)
         else:
             x = self.blocks(x)
         return self.norm(x)
@@ -112,17 +115,15 @@ def configs_of_type(value, types: Sequence[str]) -> List[dict]:
 
 
 def _flag_for_stages(name: str) -> property:
-    """A bool backbone attribute that is also set on every module of the
-    stages that has an attribute of that name (stages, blocks)."""
+    """A bool backbone attribute that is also set on every stage."""
 
     def get(self) -> bool:
         return getattr(self, f'_{name}')
 
     def set_(self, value: bool) -> None:
         setattr(self, f'_{name}', bool(value))
-        for module in self.stages.modules():
-            if hasattr(module, name):
-                setattr(module, name, bool(value))
+        for stage in self.stages:
+            setattr(stage, name, bool(value))
 
     return property(get, set_)
 
@@ -163,17 +164,16 @@ class MetaFormer(BaseModule):
         gap_before_out_norm (bool): Average each returned stage over H and
             W before its output norm, returning ``(B, C)`` vectors (the
             classifiers of the MetaFormer baselines). Defaults to False.
-        with_cp (bool): Activation checkpointing per block (less memory,
-            same results). Defaults to False.
-        lean (bool): Lean training blocks: a block branch whose parts allow
-            it saves only its input and the costly intermediates for
-            backward and recomputes the rest (same results; see
-            ``mmmeta.models.layers.lean``). False: plain autograd.
-            Defaults to True.
-        impl (str): ``'fast'`` (default), or ``'reference'``: the official
-            implementation's op sequence on the same weights, for families
-            that have one (``reference_impl``), as the baseline of the
-            benchmarks and tests.
+        with_cp (bool): Full activation checkpointing per block: backward
+            recomputes each block from its input (least memory, same
+            results). Defaults to False.
+        lean (bool): Selective activation checkpointing per block: the
+            outputs of matrix products, attention and batch norm are kept,
+            the cheap ops recomputed in backward (about half the memory
+            of plain autograd, same results; see
+            ``mmmeta.models.layers.checkpointing``). Defaults to False
+            (plain autograd, the faster step); the memory-bound recipes
+            set it.
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
             checkpoint=path_or_url, prefix=None)`` loads any supported
             checkpoint layout strictly (see ``load_pretrained``).
@@ -203,9 +203,6 @@ class MetaFormer(BaseModule):
     #: Registered checkpoint layouts this family loads (see
     #: ``mmmeta.models.utils.layouts``), tried in order.
     checkpoint_layouts: Tuple[str, ...] = ('mmmeta',)
-    #: Module with ``reference_forward(model, x)``: the official op
-    #: sequence, imported only when ``impl='reference'`` is asked for.
-    reference_impl: Optional[str] = None
     #: Initialisation of fresh convolutions: ``'trunc_normal'`` (std 0.02,
     #: as linears) or ``'fan_out'`` (He normal over the fan-out).
     conv_init = 'trunc_normal'
@@ -227,8 +224,7 @@ class MetaFormer(BaseModule):
         out_norm_cfg=_DEFAULT,
         gap_before_out_norm: bool = False,
         with_cp: bool = False,
-        lean: bool = True,
-        impl: str = 'fast',
+        lean: bool = False,
         init_cfg: Optional[Union[dict, List[dict]]] = None,
         pretrained: Optional[str] = None,
     ):
@@ -254,7 +250,6 @@ class MetaFormer(BaseModule):
         self.norm_eval = norm_eval
         self.drop_path_rate = drop_path_rate
         self.gap_before_out_norm = gap_before_out_norm
-        self.impl = self._check_impl(impl)
 
         self.stem = build_module(settings['stem'], in_channels, self.dims[0])
         rates = self._drop_path_rates(drop_path_rate)
@@ -439,20 +434,6 @@ class MetaFormer(BaseModule):
             raise ValueError(f'out_indices has duplicates: {out_indices}')
         return tuple(sorted(result))
 
-    def _check_impl(self, impl: str) -> str:
-        if impl == 'fast':
-            return impl
-        if impl != 'reference':
-            raise ValueError(
-                f"impl must be 'fast' or 'reference', got {impl!r}"
-            )
-        if self.reference_impl is None:
-            raise ValueError(
-                f'{type(self).__name__} has no reference implementation '
-                f"(reference_impl); use impl='fast'."
-            )
-        return impl
-
     @property
     def out_channels(self) -> List[int]:
         """Channels of each returned output."""
@@ -481,9 +462,9 @@ class MetaFormer(BaseModule):
                 sizes.append(tuple(x.shape[1:3]))
         return [(self.dims[i], *sizes[i]) for i in self.out_indices]
 
-    #: Gradient checkpointing of every stage (``with_cp`` argument).
+    #: Full activation checkpointing of every block (``with_cp``).
     with_cp = _flag_for_stages('with_cp')
-    #: Lean training branches in every block that has them (``lean``).
+    #: Selective activation checkpointing of every block (``lean``).
     lean = _flag_for_stages('lean')
 
     # ------------------------------------------------------------- weights
@@ -595,14 +576,6 @@ class MetaFormer(BaseModule):
             ``gap_before_out_norm``.
         """
         self.check_input(x)
-        if self.impl == 'reference':
-            if self.gap_before_out_norm:
-                raise NotImplementedError(
-                    'the reference path returns feature maps; '
-                    'it does not support gap_before_out_norm'
-                )
-            module = importlib.import_module(self.reference_impl)
-            return module.reference_forward(self, x)
         x = self.stem(x)
         outs = []
         last = self.out_indices[-1]

@@ -6,7 +6,7 @@ Family-specific layers live in their family's folder
 
 from .activations import GELU, SquaredReLU, StarReLU, apply_activation, gelu
 from .blocks import MetaFormerBlock
-from .conv import Conv2d
+from .conv import Conv2d, depthwise_conv
 from .conv_bn import (
     BNConvSkip,
     ConvBN,
@@ -15,7 +15,7 @@ from .conv_bn import (
     run_conv,
     sum_of_convs,
 )
-from .embed import Downsampling, Stem
+from .embed import Downsampling, Stem, embedding
 from .layout import nchw_view, nhwc_view, pointwise, to_pair
 from .mlp import (
     AddsThroughOutputProjection,
@@ -49,6 +49,7 @@ __all__ = [
     'gelu',
     'MetaFormerBlock',
     'Conv2d',
+    'depthwise_conv',
     'BNConvSkip',
     'ConvBN',
     'RepDWConv',
@@ -57,6 +58,7 @@ __all__ = [
     'sum_of_convs',
     'Downsampling',
     'Stem',
+    'embedding',
     'nchw_view',
     'nhwc_view',
     'pointwise',

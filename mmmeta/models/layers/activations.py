@@ -1,7 +1,7 @@
 """Activations of the MetaFormer families."""
 
 import math
-from typing import Sequence
+from typing import Optional, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -146,20 +146,26 @@ def _in_place_allowed(x: torch.Tensor) -> bool:
     return not (torch.is_grad_enabled() or torch.compiler.is_compiling())
 
 
-def apply_activation(act: nn.Module, x: torch.Tensor) -> torch.Tensor:
+def apply_activation(
+    act: nn.Module, x: torch.Tensor, read_scale: Optional[bool] = None
+) -> torch.Tensor:
     """``act(x)``; at inference GELU, StarReLU and squared ReLU run in
     place (``x`` must be a temporary), two passes over ``x`` at most
-    instead of three allocations."""
+    instead of three allocations.
+
+    ``read_scale``: StarReLU's ``b + s * x * x`` reads ``s`` as a number
+    (one pass, no temporary). That is a host read, which waits for a GPU,
+    so by default only on a CPU; elsewhere ``s * x`` is a temporary. The
+    one device-dependent choice of the inference path (docs/architecture.md;
+    a test runs both)."""
     if isinstance(act, nn.GELU):
         return gelu(x, act.approximate, inplace=True)
     if isinstance(act, (StarReLU, SquaredReLU)) and _in_place_allowed(x):
         x = torch.relu_(x)
         if isinstance(act, SquaredReLU):
             return x.mul_(x)
-        # b + s * x * x, written into x (an exact alias is allowed); on a
-        # CPU s is read as a number, elsewhere it stays a tensor (reading
-        # it would wait for the device)
-        if x.is_cpu:
+        # b + s * x * x, written into x (an exact alias is allowed)
+        if x.is_cpu if read_scale is None else read_scale:
             return torch.addcmul(act.bias, x, x, value=act.scale.item(), out=x)
         return torch.addcmul(act.bias, x * act.scale, x, out=x)
     return act(x)

@@ -6,17 +6,12 @@ import torch
 from torch import nn
 
 from ...registry import MODELS, build_module
-from .lean import lean_residual
 from .norms import build_norm
 from .reparam import Reparameterizable, switch_to_deploy
-from .residual import DropPath, Scale, add_scaled
+from .residual import Scale, add_scaled, optional_drop_path, optional_scale
 
 #: The pre-norm of a block whose config names none (PoolFormer's).
 DEFAULT_NORM = dict(type='GroupNorm1')
-
-
-def _scale(dim: int, value: Optional[float]) -> nn.Module:
-    return nn.Identity() if value is None else Scale(dim, value)
 
 
 @MODELS.register_module()
@@ -44,14 +39,7 @@ class MetaFormerBlock(Reparameterizable):
             residual branches; None for none. Defaults to None.
         res_scale_init_value (float, optional): Scale on both skip
             connections; None for none. Defaults to None.
-
-    Training: with ``lean`` (the default), a branch whose mixer has a lean
-    form (``lean_spec``) runs as one function that saves the branch input
-    and little else for backward (``mmmeta.models.layers.lean``); same
-    results as autograd's path, which ``lean = False`` selects.
     """
-
-    lean = True
 
     def __init__(
         self,
@@ -68,15 +56,15 @@ class MetaFormerBlock(Reparameterizable):
         self.token_mixer = build_module(
             token_mixer or dict(type='Identity'), dim
         )
-        self.drop_path1 = DropPath(drop_path) if drop_path else nn.Identity()
-        self.layer_scale1 = _scale(dim, layer_scale_init_value)
-        self.res_scale1 = _scale(dim, res_scale_init_value)
+        self.drop_path1 = optional_drop_path(drop_path)
+        self.layer_scale1 = optional_scale(dim, layer_scale_init_value)
+        self.res_scale1 = optional_scale(dim, res_scale_init_value)
 
         self.norm2 = build_norm(norm_cfg, dim)
         self.mlp = build_module(mlp or dict(type='Mlp'), dim)
-        self.drop_path2 = DropPath(drop_path) if drop_path else nn.Identity()
-        self.layer_scale2 = _scale(dim, layer_scale_init_value)
-        self.res_scale2 = _scale(dim, res_scale_init_value)
+        self.drop_path2 = optional_drop_path(drop_path)
+        self.layer_scale2 = optional_scale(dim, layer_scale_init_value)
+        self.res_scale2 = optional_scale(dim, res_scale_init_value)
 
     @staticmethod
     def residual(
@@ -99,12 +87,6 @@ class MetaFormerBlock(Reparameterizable):
         layer_scale = getattr(self, f'layer_scale{index}')
         res_scale = getattr(self, f'res_scale{index}')
         drop_path = getattr(self, f'drop_path{index}')
-        if self.training and self.lean and torch.is_grad_enabled():
-            out = lean_residual(
-                x, norm, mixer, layer_scale, res_scale, drop_path
-            )
-            if out is not None:
-                return out
         if (
             not self.training
             and isinstance(mixer, Reparameterizable)

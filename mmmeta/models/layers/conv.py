@@ -1,5 +1,6 @@
-"""The convolution of every strided part (stems, downsampling, FFNet's
-conv-BN units and the convolutions deploy folds them into).
+"""Convolutions: the depthwise convolution of the mixers, and the
+convolution of every strided part (stems, downsampling, FFNet's conv-BN
+units and the convolutions deploy folds them into).
 
 It is :class:`torch.nn.Conv2d`, with one guard: a strided convolution in
 bfloat16 (a bfloat16 model, or bfloat16 autocast) whose output is one pixel
@@ -14,10 +15,28 @@ when torch no longer needs it.
 """
 
 import contextlib
-from typing import Optional
+from typing import Optional, Tuple, Union
 
 import torch
 from torch import nn
+
+from .layout import to_pair
+
+
+def depthwise_conv(
+    channels: int, kernel_size: Union[int, Tuple[int, int]], bias: bool = True
+) -> nn.Conv2d:
+    """A stride-1 depthwise convolution that keeps the map's size (odd
+    kernel, ``kernel // 2`` padding per side), square or ``(kh, kw)``."""
+    kh, kw = to_pair(kernel_size)
+    return nn.Conv2d(
+        channels,
+        channels,
+        (kh, kw),
+        padding=(kh // 2, kw // 2),
+        groups=channels,
+        bias=bias,
+    )
 
 
 def _computes_in_bfloat16(x: torch.Tensor) -> bool:

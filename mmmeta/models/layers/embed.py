@@ -18,6 +18,21 @@ from .norms import build_norm
 from .reparam import Reparameterizable
 
 
+def embedding(
+    type_: str, kernel_size: int, stride: int, padding: int, **norms
+) -> dict:
+    """The arch-table config of a :class:`Stem` or :class:`Downsampling`
+    (``type_``) of this geometry, with its norms (``norm_cfg``,
+    ``post_norm_cfg``)."""
+    return dict(
+        type=type_,
+        kernel_size=kernel_size,
+        stride=stride,
+        padding=padding,
+        **norms,
+    )
+
+
 def _fold_batch_norms(part: nn.Module, pre: Optional[str], post: str) -> None:
     """Fold ``part``'s BatchNorms named ``pre`` (before ``part.conv``) and
     ``post`` (after it) into the convolution, where exact."""

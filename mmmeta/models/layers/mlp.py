@@ -13,16 +13,6 @@ from .activations import (
     apply_activation,
     compiling_for_cpu_inference,
 )
-from .lean import (
-    activate,
-    activate_backward,
-    activation_spec,
-    lean_function,
-    project,
-    project_backward,
-    scaled_linear,
-    scaled_linear_backward,
-)
 from .norms import take_affine
 from .reparam import Reparameterizable
 
@@ -139,47 +129,6 @@ class ProjectionEnds(Reparameterizable):
         return True
 
 
-def _mlp_forward(act, n, scale, tensors):
-    fc1_weight, fc1_bias, act_scale, act_bias, fc2_weight, fc2_bias = tensors
-    hidden = project(n, fc1_weight, fc1_bias)
-    activated = activate(act, hidden, act_scale, act_bias)
-    return scaled_linear(activated, fc2_weight, fc2_bias, scale), (hidden,)
-
-
-def _mlp_backward(act, n, saved, grad_y, scale, tensors):
-    fc1_weight, fc1_bias, act_scale, act_bias, fc2_weight, fc2_bias = tensors
-    (hidden,) = saved
-    activated = activate(act, hidden, act_scale, act_bias)
-    grad_act, grad_fc2_weight, grad_fc2_bias, grad_scale = (
-        scaled_linear_backward(grad_y, activated, fc2_weight, fc2_bias, scale)
-    )
-    del activated
-    grad_hidden, grad_act_scale, grad_act_bias = activate_backward(
-        act, grad_act, hidden, act_scale
-    )
-    del grad_act
-    grad_n, grad_fc1_weight, grad_fc1_bias = project_backward(
-        grad_hidden, n, fc1_weight, fc1_bias
-    )
-    return (
-        grad_n,
-        grad_scale,
-        (
-            grad_fc1_weight,
-            grad_fc1_bias,
-            grad_act_scale,
-            grad_act_bias,
-            grad_fc2_weight,
-            grad_fc2_bias,
-        ),
-    )
-
-
-#: The lean branch of :class:`Mlp`: keeps fc1's output only (the
-#: activation and the norm are redone in backward).
-MLP_BRANCH = lean_function('MlpBranch', _mlp_forward, _mlp_backward)
-
-
 @MODELS.register_module()
 class Mlp(AddsThroughOutputProjection, ProjectionEnds, ends=('fc1', 'fc2')):
     """Channel MLP: ``fc1 -> act -> drop -> fc2 -> drop``.
@@ -239,23 +188,3 @@ class Mlp(AddsThroughOutputProjection, ProjectionEnds, ends=('fc1', 'fc2')):
                 self.act.bias.detach().expand(channels),
             )
             self.act = SquaredReLU()
-
-    def lean_spec(self):
-        """The lean training branch (``mmmeta.models.layers.lean``), None
-        with dropout or an activation it cannot redo."""
-        act = activation_spec(self.act)
-        if act is None or (self.training and (self.drop1.p or self.drop2.p)):
-            return None
-        kind, (act_scale, act_bias) = act
-        return (
-            MLP_BRANCH,
-            kind,
-            (
-                self.fc1.weight,
-                self.fc1.bias,
-                act_scale,
-                act_bias,
-                self.fc2.weight,
-                self.fc2.bias,
-            ),
-        )

@@ -25,6 +25,17 @@ class Scale(nn.Module):
         return x * self.scale
 
 
+def optional_scale(dim: int, value: Optional[float]) -> nn.Module:
+    """A :class:`Scale` starting at ``value``, or ``nn.Identity`` for None
+    (no scale)."""
+    return nn.Identity() if value is None else Scale(dim, value)
+
+
+def optional_drop_path(rate: float) -> nn.Module:
+    """A :class:`DropPath` of ``rate``, or ``nn.Identity`` for 0."""
+    return DropPath(rate) if rate else nn.Identity()
+
+
 def add_scaled(
     x: torch.Tensor, y: torch.Tensor, layer_scale: nn.Module
 ) -> torch.Tensor:
@@ -53,7 +64,9 @@ class DropPath(nn.Module):
             return None
         keep = 1.0 - self.drop_prob
         mask_shape = (x.shape[0],) + (1,) * (x.ndim - 1)
-        return x.new_empty(mask_shape).bernoulli_(keep).div_(keep)
+        # out of place: an activation checkpoint keeps in-place ops'
+        # results instead of running them again (layers.checkpointing)
+        return torch.bernoulli(x.new_full(mask_shape, keep)) / keep
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         factor = self.keep_factor(x)

@@ -29,6 +29,7 @@ from ...layers import (
     Reparameterizable,
     RepDWConv,
     StripRepDWConv,
+    depthwise_conv,
     gelu,
     nchw_view,
     nhwc_view,
@@ -67,7 +68,7 @@ def depthwise_unit(
             groups=dim,
             norm_cfg=norm_cfg,
         )
-    return nn.Conv2d(dim, dim, kernel_size, 1, kernel_size // 2, groups=dim)
+    return depthwise_conv(dim, kernel_size)
 
 
 class _ConvMixer(Reparameterizable):

@@ -1,6 +1,7 @@
 """InceptionNeXt: the arch table."""
 
 from ....registry import MODELS
+from ...layers import embedding
 from ..metaformer import MetaFormer
 
 _BN = dict(type='BatchNormNHWC')
@@ -46,16 +47,8 @@ class InceptionNeXt(MetaFormer):
 
     default_arch = 'tiny'
     arch_defaults = dict(
-        stem=dict(
-            type='Stem', kernel_size=4, stride=4, padding=0, norm_cfg=_BN
-        ),
-        downsample=dict(
-            type='Downsampling',
-            kernel_size=2,
-            stride=2,
-            padding=0,
-            norm_cfg=_BN,
-        ),
+        stem=embedding('Stem', 4, 4, 0, norm_cfg=_BN),
+        downsample=embedding('Downsampling', 2, 2, 0, norm_cfg=_BN),
         block=_stages(),
         out_norm=dict(type='ChannelLayerNorm', eps=1e-6, bias=True),
     )

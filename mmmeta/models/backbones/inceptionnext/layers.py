@@ -11,13 +11,15 @@ from ...layers import (
     Reparameterizable,
     Scale,
     build_norm,
+    depthwise_conv,
     fold_affine_into_linear,
     nchw_view,
     nhwc_view,
     switch_to_deploy,
 )
+from ...layers.checkpointing import keep_widening_outputs
 from ...layers.conv_bn import bn_scale_shift
-from ...layers.residual import DropPath, add_scaled
+from ...layers.residual import add_scaled, optional_drop_path, optional_scale
 
 
 @MODELS.register_module()
@@ -45,12 +47,9 @@ class InceptionDWConv(nn.Module):
         branch = int(dim * branch_ratio)
         square, band = square_kernel_size, band_kernel_size
 
-        def depthwise(kernel, padding):
-            return nn.Conv2d(branch, branch, kernel, 1, padding, groups=branch)
-
-        self.dwconv_hw = depthwise(square, square // 2)
-        self.dwconv_w = depthwise((1, band), (0, band // 2))
-        self.dwconv_h = depthwise((band, 1), (band // 2, 0))
+        self.dwconv_hw = depthwise_conv(branch, square)
+        self.dwconv_w = depthwise_conv(branch, (1, band))
+        self.dwconv_h = depthwise_conv(branch, (band, 1))
         self.split_sizes = (dim - 3 * branch, branch, branch, branch)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -85,6 +84,9 @@ class MetaNeXtBlock(Reparameterizable):
             none. Defaults to 1e-6.
     """
 
+    #: Under ``lean``: fc1's output is kept, fc2's recomputed.
+    checkpoint_policy = staticmethod(keep_widening_outputs)
+
     def __init__(
         self,
         dim: int,
@@ -106,12 +108,8 @@ class MetaNeXtBlock(Reparameterizable):
             ),
             dim,
         )
-        self.layer_scale = (
-            nn.Identity()
-            if layer_scale_init_value is None
-            else Scale(dim, layer_scale_init_value)
-        )
-        self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()
+        self.layer_scale = optional_scale(dim, layer_scale_init_value)
+        self.drop_path = optional_drop_path(drop_path)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mixed = self.norm(self.token_mixer(x))

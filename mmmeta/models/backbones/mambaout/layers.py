@@ -13,6 +13,7 @@ from ...layers import (
     Scale,
     apply_activation,
     build_norm,
+    depthwise_conv,
     fold_affine_into_linear,
     linear_add_to,
     nchw_view,
@@ -20,20 +21,8 @@ from ...layers import (
     scale_linear_output,
     take_affine,
 )
-from ...layers.lean import (
-    activate,
-    activate_backward,
-    activation_spec,
-    depthwise,
-    depthwise_backward,
-    lean_function,
-    lean_residual,
-    project,
-    project_backward,
-    scaled_linear,
-    scaled_linear_backward,
-)
-from ...layers.residual import DropPath, add_scaled
+from ...layers.checkpointing import keep_widening_outputs
+from ...layers.residual import add_scaled, optional_drop_path, optional_scale
 
 #: MambaOut's norm everywhere: a channel LayerNorm, eps 1e-6, with bias.
 LAYER_NORM = dict(type='ChannelLayerNorm', eps=1e-6, bias=True)
@@ -78,89 +67,6 @@ class MambaOutStem(nn.Module):
         return self.norm2(nhwc_view(self.conv2(nchw_view(x))))
 
 
-def _gate_parts(constants, hidden, tensors):
-    """``(gate, conv_in, act(gate), value)`` of fc1's output ``hidden``
-    (split into ``gate, kept, conv_in``): ``value = cat(kept,
-    dwconv(conv_in))``."""
-    act, split_sizes, padding = constants
-    _, _, act_scale, act_bias, conv_weight, conv_bias, _, _ = tensors
-    gate, kept, conv_in = torch.split(hidden, split_sizes, dim=-1)
-    convolved = depthwise(conv_in, conv_weight, conv_bias, padding)
-    value = torch.cat((kept, convolved), dim=-1)
-    return gate, conv_in, activate(act, gate, act_scale, act_bias), value
-
-
-def _gated_forward(constants, n, scale, tensors):
-    fc1_weight, fc1_bias, *_, fc2_weight, fc2_bias = tensors
-    hidden = project(n, fc1_weight, fc1_bias)
-    gate, _, activated, value = _gate_parts(constants, hidden, tensors)
-    # an identity gate is a view of the saved hidden: no in-place product
-    gated = activated * value if activated is gate else activated.mul_(value)
-    return scaled_linear(gated, fc2_weight, fc2_bias, scale), (hidden,)
-
-
-def _gated_backward(constants, n, saved, grad_y, scale, tensors):
-    act, split_sizes, padding = constants
-    (
-        fc1_weight,
-        fc1_bias,
-        act_scale,
-        _,
-        conv_weight,
-        conv_bias,
-        fc2_weight,
-        fc2_bias,
-    ) = tensors
-    (hidden,) = saved
-    gate, conv_in, activated, value = _gate_parts(constants, hidden, tensors)
-    grad_gated, grad_fc2_weight, grad_fc2_bias, grad_scale = (
-        scaled_linear_backward(
-            grad_y, activated * value, fc2_weight, fc2_bias, scale
-        )
-    )
-    grad_gate, grad_act_scale, grad_act_bias = activate_backward(
-        act, grad_gated * value, gate, act_scale
-    )
-    del value
-    grad_value = grad_gated.mul_(activated)
-    del activated
-    kept = split_sizes[1]
-    grad_conv_in, grad_conv_weight, grad_conv_bias = depthwise_backward(
-        grad_value[..., kept:].contiguous(),
-        conv_in,
-        conv_weight,
-        conv_bias,
-        padding,
-    )
-    grad_hidden = torch.cat(
-        (grad_gate, grad_value[..., :kept], grad_conv_in), dim=-1
-    )
-    del grad_gate, grad_value, grad_conv_in
-    grad_n, grad_fc1_weight, grad_fc1_bias = project_backward(
-        grad_hidden, n, fc1_weight, fc1_bias
-    )
-    return (
-        grad_n,
-        grad_scale,
-        (
-            grad_fc1_weight,
-            grad_fc1_bias,
-            grad_act_scale,
-            grad_act_bias,
-            grad_conv_weight,
-            grad_conv_bias,
-            grad_fc2_weight,
-            grad_fc2_bias,
-        ),
-    )
-
-
-#: The lean branch of :class:`GatedCNNBlock`: keeps fc1's output only (the
-#: norm, the depthwise convolution, the gate's activation and the product
-#: are redone in backward).
-GATED_BRANCH = lean_function('GatedCNNBranch', _gated_forward, _gated_backward)
-
-
 @MODELS.register_module()
 class GatedCNNBlock(Reparameterizable):
     """MambaOut's Gated CNN block (Yu & Wang 2024, after Dauphin et al.
@@ -187,13 +93,10 @@ class GatedCNNBlock(Reparameterizable):
         drop_path (float): Stochastic depth rate. Defaults to 0.
         layer_scale_init_value (float, optional): Layer scale (timm's
             ``*_rw`` variants); None for none. Defaults to None.
-
-    Training: with ``lean`` (the default) the block runs as one function
-    that keeps its input and fc1's output for backward
-    (``mmmeta.models.layers.lean``); ``lean = False`` selects autograd.
     """
 
-    lean = True
+    #: Under ``lean``: fc1's output is kept, fc2's recomputed.
+    checkpoint_policy = staticmethod(keep_widening_outputs)
 
     def __init__(
         self,
@@ -217,21 +120,11 @@ class GatedCNNBlock(Reparameterizable):
         self.norm = build_norm(norm_cfg or LAYER_NORM, dim)
         self.fc1 = nn.Linear(dim, 2 * hidden)
         self.act = build_module(act_cfg or dict(type='GELU'))
-        self.conv = nn.Conv2d(
-            conv_channels,
-            conv_channels,
-            kernel_size,
-            padding=kernel_size // 2,
-            groups=conv_channels,
-        )
+        self.conv = depthwise_conv(conv_channels, kernel_size)
         self.fc2 = nn.Linear(hidden, dim)
         self.split_sizes = (hidden, hidden - conv_channels, conv_channels)
-        self.layer_scale = (
-            nn.Identity()
-            if layer_scale_init_value is None
-            else Scale(dim, layer_scale_init_value)
-        )
-        self.drop_path = DropPath(drop_path) if drop_path else nn.Identity()
+        self.layer_scale = optional_scale(dim, layer_scale_init_value)
+        self.drop_path = optional_drop_path(drop_path)
 
     def gated(self, x: torch.Tensor) -> torch.Tensor:
         """``act(g) * cat(i, dwconv(c))``, the input of ``fc2``."""
@@ -241,35 +134,7 @@ class GatedCNNBlock(Reparameterizable):
             (kept, conv), dim=-1
         )
 
-    def lean_spec(self):
-        """The lean training branch, None for an activation it cannot
-        redo."""
-        act = activation_spec(self.act)
-        if act is None:
-            return None
-        kind, (act_scale, act_bias) = act
-        return (
-            GATED_BRANCH,
-            (kind, self.split_sizes, self.conv.padding),
-            (
-                self.fc1.weight,
-                self.fc1.bias,
-                act_scale,
-                act_bias,
-                self.conv.weight,
-                self.conv.bias,
-                self.fc2.weight,
-                self.fc2.bias,
-            ),
-        )
-
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.training and self.lean and torch.is_grad_enabled():
-            out = lean_residual(
-                x, self.norm, self, self.layer_scale, None, self.drop_path
-            )
-            if out is not None:
-                return out
         hidden = self.gated(self.norm(x))
         if not self.training and isinstance(self.layer_scale, nn.Identity):
             return linear_add_to(x, hidden, self.fc2.weight, self.fc2.bias)

@@ -3,6 +3,7 @@
 from typing import List
 
 from ....registry import MODELS
+from ...layers import embedding
 from ...utils.families import SAIL_SIZES
 from ..metaformer import MetaFormer
 
@@ -36,34 +37,22 @@ def baseline_blocks(token_mixers: List[dict], norm: str) -> List[dict]:
     ]
 
 
-def _conv_with_norm(
-    type_: str, kernel_size: int, stride: int, padding: int
-) -> dict:
-    """A stem or downsampling convolution followed by the baselines'
-    weight-only channel LayerNorm (eps 1e-6)."""
-    norm = dict(type='ChannelLayerNorm', eps=1e-6, bias=False)
-    return dict(
-        type=type_,
-        kernel_size=kernel_size,
-        stride=stride,
-        padding=padding,
-        norm_cfg=norm,
-    )
+#: The baselines' weight-only channel LayerNorm after the stem and before
+#: each downsampling.
+_LN_WEIGHT = dict(type='ChannelLayerNorm', eps=1e-6, bias=False)
 
 
 class MetaFormerBaseline(MetaFormer):
     """What the baselines share: weight-only channel LayerNorms (eps 1e-6)
     after the stem and before each downsampling, channel LayerNorm output
-    norms, the sail-sg metaformer and timm checkpoint layouts, and the
-    official op sequence as reference."""
+    norms, and the sail-sg metaformer and timm checkpoint layouts."""
 
     arch_defaults = dict(
-        stem=_conv_with_norm('Stem', 7, 4, 2),
-        downsample=_conv_with_norm('Downsampling', 3, 2, 1),
+        stem=embedding('Stem', 7, 4, 2, norm_cfg=_LN_WEIGHT),
+        downsample=embedding('Downsampling', 3, 2, 1, norm_cfg=_LN_WEIGHT),
         out_norm=dict(type='ChannelLayerNorm', eps=1e-6, bias=True),
     )
     checkpoint_layouts = ('sail-metaformer', 'timm')
-    reference_impl = 'mmmeta.models.backbones.metaformer_baselines.reference'
 
 
 def _table(sizes: dict, blocks: List[dict]) -> dict:

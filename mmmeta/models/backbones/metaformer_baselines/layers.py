@@ -14,20 +14,9 @@ from ....registry import MODELS, build_module
 from ...layers import (
     ProjectionEnds,
     apply_activation,
+    depthwise_conv,
     nchw_view,
     nhwc_view,
-)
-from ...layers.lean import (
-    activate,
-    activate_backward,
-    activation_spec,
-    depthwise,
-    depthwise_backward,
-    lean_function,
-    project,
-    project_backward,
-    scaled_linear,
-    scaled_linear_backward,
 )
 
 
@@ -102,44 +91,6 @@ class RandomMixing(nn.Module):
         return f'trained_grid={self.grid_size}x{self.grid_size}'
 
 
-def _sepconv_forward(constants, n, scale, tensors):
-    act1, act2, padding = constants
-    w1, b1, a1_scale, a1_bias, dw_w, dw_b, a2_scale, a2_bias, w2, b2 = tensors
-    hidden = project(n, w1, b1)
-    act = activate(act1, hidden, a1_scale, a1_bias)
-    mixed = depthwise(act, dw_w, dw_b, padding)
-    act = activate(act2, mixed, a2_scale, a2_bias)
-    return scaled_linear(act, w2, b2, scale), (hidden, mixed)
-
-
-def _sepconv_backward(constants, n, saved, grad_y, scale, tensors):
-    act1, act2, padding = constants
-    w1, b1, a1_scale, a1_bias, dw_w, dw_b, a2_scale, a2_bias, w2, b2 = tensors
-    hidden, mixed = saved
-    act = activate(act2, mixed, a2_scale, a2_bias)
-    grad, g_w2, g_b2, g_scale = scaled_linear_backward(
-        grad_y, act, w2, b2, scale
-    )
-    grad, g_a2_scale, g_a2_bias = activate_backward(
-        act2, grad, mixed, a2_scale
-    )
-    act = activate(act1, hidden, a1_scale, a1_bias)
-    grad, g_dw_w, g_dw_b = depthwise_backward(grad, act, dw_w, dw_b, padding)
-    grad, g_a1_scale, g_a1_bias = activate_backward(
-        act1, grad, hidden, a1_scale
-    )
-    grad_n, g_w1, g_b1 = project_backward(grad, n, w1, b1)
-    grads = (g_w1, g_b1, g_a1_scale, g_a1_bias, g_dw_w, g_dw_b)
-    return grad_n, g_scale, grads + (g_a2_scale, g_a2_bias, g_w2, g_b2)
-
-
-#: The lean branch of :class:`SepConv`: keeps the first projection's and
-#: the depthwise convolution's outputs (activations and norm redone).
-SEPCONV_BRANCH = lean_function(
-    'SepConvBranch', _sepconv_forward, _sepconv_backward
-)
-
-
 @MODELS.register_module()
 class SepConv(ProjectionEnds, ends=('pwconv1', 'pwconv2')):
     """ConvFormer's mixer: inverted separable convolution (MobileNetV2).
@@ -169,14 +120,7 @@ class SepConv(ProjectionEnds, ends=('pwconv1', 'pwconv2')):
         hidden = int(expansion_ratio * dim)
         self.pwconv1 = nn.Linear(dim, hidden, bias=bias)
         self.act1 = build_module(act1_cfg or dict(type='StarReLU'))
-        self.dwconv = nn.Conv2d(
-            hidden,
-            hidden,
-            kernel_size,
-            padding=kernel_size // 2,
-            groups=hidden,
-            bias=bias,
-        )
+        self.dwconv = depthwise_conv(hidden, kernel_size, bias=bias)
         self.act2 = build_module(act2_cfg) or nn.Identity()
         self.pwconv2 = nn.Linear(hidden, dim, bias=bias)
 
@@ -184,27 +128,6 @@ class SepConv(ProjectionEnds, ends=('pwconv1', 'pwconv2')):
         x = apply_activation(self.act1, self.pwconv1(x))
         x = nhwc_view(self.dwconv(nchw_view(x)))
         return self.pwconv2(apply_activation(self.act2, x))
-
-    def lean_spec(self):
-        """The lean training branch (``mmmeta.models.layers.lean``), None
-        for activations it cannot redo."""
-        act1, act2 = activation_spec(self.act1), activation_spec(self.act2)
-        if act1 is None or act2 is None:
-            return None
-        return (
-            SEPCONV_BRANCH,
-            (act1[0], act2[0], self.dwconv.padding),
-            (
-                self.pwconv1.weight,
-                self.pwconv1.bias,
-                *act1[1],
-                self.dwconv.weight,
-                self.dwconv.bias,
-                *act2[1],
-                self.pwconv2.weight,
-                self.pwconv2.bias,
-            ),
-        )
 
 
 @MODELS.register_module()

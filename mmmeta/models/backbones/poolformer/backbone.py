@@ -1,6 +1,7 @@
 """PoolFormer v1: the arch table."""
 
 from ....registry import MODELS
+from ...layers import embedding
 from ...utils.families import SAIL_SIZES
 from ..metaformer import MetaFormer
 
@@ -33,10 +34,8 @@ class PoolFormer(MetaFormer):
 
     default_arch = 's12'
     arch_defaults = dict(
-        stem=dict(type='Stem', kernel_size=7, stride=4, padding=2),
-        downsample=dict(
-            type='Downsampling', kernel_size=3, stride=2, padding=1
-        ),
+        stem=embedding('Stem', 7, 4, 2),
+        downsample=embedding('Downsampling', 3, 2, 1),
         out_norm=dict(type='GroupNorm1', eps=1e-5, bias=True),
     )
     arch_zoo = {
@@ -46,4 +45,3 @@ class PoolFormer(MetaFormer):
         for name, size in POOLFORMER_SIZES.items()
     }
     checkpoint_layouts = ('sail-poolformer', 'timm')
-    reference_impl = 'mmmeta.models.backbones.poolformer.reference'

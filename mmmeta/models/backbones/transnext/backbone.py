@@ -10,7 +10,7 @@ the trunk; the four normed stage outputs are the features.
 from typing import Sequence, Union
 
 from ....registry import MODELS
-from ...layers import to_pair
+from ...layers import embedding, to_pair
 from ..metaformer import MetaFormer, stage_block_configs
 
 _LN6 = dict(type='LN', eps=1e-6)
@@ -67,16 +67,8 @@ class TransNeXt(MetaFormer):
 
     default_arch = 'tiny'
     arch_defaults = dict(
-        stem=dict(
-            type='Stem', kernel_size=7, stride=4, padding=3, norm_cfg=_LN5
-        ),
-        downsample=dict(
-            type='Downsampling',
-            kernel_size=3,
-            stride=2,
-            padding=1,
-            post_norm_cfg=_LN5,
-        ),
+        stem=embedding('Stem', 7, 4, 3, norm_cfg=_LN5),
+        downsample=embedding('Downsampling', 3, 2, 1, post_norm_cfg=_LN5),
         stage_norm=_LN6,
     )
     arch_zoo = {

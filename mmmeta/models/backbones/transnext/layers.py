@@ -36,7 +36,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ....registry import MODELS
-from ...layers import gelu, lean, nchw_view, nhwc_view, to_pair
+from ...layers import depthwise_conv, gelu, nchw_view, nhwc_view, to_pair
 
 Size = Union[int, Sequence[int]]
 
@@ -574,54 +574,6 @@ class CosineAttention(_CosinePositionAttention):
         return self.proj(out)
 
 
-def _gating(hidden, dw_weight, dw_bias):
-    """``gelu(dwconv(gate)) * value`` and what its backward reads."""
-    gate, value = hidden.chunk(2, dim=-1)
-    gate = gate.contiguous()
-    mixed = lean.depthwise(gate, dw_weight, dw_bias, (1, 1))
-    activated = F.gelu(mixed)
-    return activated * value, (gate, value, mixed, activated)
-
-
-def _glu_forward(constants, n, scale, tensors):
-    w1, b1, dw_weight, dw_bias, w2, b2 = tensors
-    hidden = lean.project(n, w1, b1)
-    gated, _ = _gating(hidden, dw_weight, dw_bias)
-    return lean.scaled_linear(gated, w2, b2, scale), (hidden,)
-
-
-def _glu_backward(constants, n, saved, grad_y, scale, tensors):
-    w1, b1, dw_weight, dw_bias, w2, b2 = tensors
-    gated, (gate, value, mixed, activated) = _gating(
-        saved[0], dw_weight, dw_bias
-    )
-    grad, grad_w2, grad_b2, grad_scale = lean.scaled_linear_backward(
-        grad_y, gated, w2, b2, scale
-    )
-    del gated
-    grad_value = grad * activated
-    del activated
-    grad_mixed = torch.ops.aten.gelu_backward(grad.mul_(value), mixed)
-    del mixed, grad
-    grad_gate, grad_dw_weight, grad_dw_bias = lean.depthwise_backward(
-        grad_mixed, gate, dw_weight, dw_bias, (1, 1)
-    )
-    grad_hidden = torch.cat([grad_gate, grad_value], dim=-1)
-    grad_n, grad_w1, grad_b1 = lean.project_backward(grad_hidden, n, w1, b1)
-    return (
-        grad_n,
-        grad_scale,
-        (grad_w1, grad_b1, grad_dw_weight, grad_dw_bias, grad_w2, grad_b2),
-    )
-
-
-#: The lean branch of :class:`ConvolutionalGLU`: keeps fc1's output only
-#: (the depthwise convolution, GELU and gating are redone in backward).
-GLU_BRANCH = lean.lean_function(
-    'ConvolutionalGLUBranch', _glu_forward, _glu_backward
-)
-
-
 @MODELS.register_module()
 class ConvolutionalGLU(nn.Module):
     """Convolutional GLU: ``fc2(gelu(dwconv3x3(gate)) * value)`` where
@@ -639,7 +591,7 @@ class ConvolutionalGLU(nn.Module):
         super().__init__()
         hidden = int(2 * int(dim * mlp_ratio) / 3)
         self.fc1 = nn.Linear(dim, 2 * hidden)
-        self.dwconv = nn.Conv2d(hidden, hidden, 3, padding=1, groups=hidden)
+        self.dwconv = depthwise_conv(hidden, 3)
         self.fc2 = nn.Linear(hidden, dim)
         self.drop = nn.Dropout(drop)
 
@@ -648,21 +600,3 @@ class ConvolutionalGLU(nn.Module):
         gate = nchw_view(gate.contiguous())
         gate = nhwc_view(self.dwconv(gate))
         return self.drop(self.fc2(self.drop(gelu(gate) * value)))
-
-    def lean_spec(self):
-        """The lean training branch (``mmmeta.models.layers.lean``), None
-        with dropout."""
-        if self.training and self.drop.p:
-            return None
-        return (
-            GLU_BRANCH,
-            None,
-            (
-                self.fc1.weight,
-                self.fc1.bias,
-                self.dwconv.weight,
-                self.dwconv.bias,
-                self.fc2.weight,
-                self.fc2.bias,
-            ),
-        )

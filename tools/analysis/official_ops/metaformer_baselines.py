@@ -6,8 +6,8 @@ operations, layouts and order of sail-sg/metaformer
 with permutes around every convolution and pooling, ``LayerNormGeneral``
 written out as mean / variance / divide, StarReLU as
 ``scale * relu(x) ** 2 + bias``, attention as explicit
-``softmax(q @ k.T * scale) @ v``. Used by ``impl='reference'``, the
-benchmark and the tests; imported only when asked for.
+``softmax(q @ k.T * scale) @ v``. Benchmark and test material (see
+``official_ops``), not part of mmmeta.
 """
 
 from typing import Tuple
@@ -15,7 +15,12 @@ from typing import Tuple
 import torch
 import torch.nn.functional as F
 
-from ...layers import (
+from mmmeta.models.backbones.metaformer_baselines.layers import (
+    Attention,
+    RandomMixing,
+    SepConv,
+)
+from mmmeta.models.layers import (
     ChannelLayerNorm,
     GroupNorm1,
     Identity,
@@ -24,7 +29,6 @@ from ...layers import (
     Scale,
     StarReLU,
 )
-from .layers import Attention, RandomMixing, SepConv
 
 
 def _layer_norm_general(norm, x: torch.Tensor) -> torch.Tensor:

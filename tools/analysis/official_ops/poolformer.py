@@ -4,8 +4,8 @@
 operations, layout and order of sail-sg/poolformer ``models/poolformer.py``
 on the model's own parameters: NCHW throughout, ``nn.GroupNorm(1, C)``,
 ``AvgPool2d`` minus input, 1x1 convolutions for the MLP, layer scales
-broadcast as ``(C, 1, 1)``. Used by ``impl='reference'``, the benchmark and
-the tests; imported only when asked for.
+broadcast as ``(C, 1, 1)``. Benchmark and test material (see
+``official_ops``), not part of mmmeta.
 """
 
 from typing import Tuple
@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ...layers import GroupNorm1
+from mmmeta.models.layers import GroupNorm1
 
 
 def _conv1x1(x: torch.Tensor, linear: nn.Linear) -> torch.Tensor:
