@@ -5,13 +5,11 @@ import os.path as osp
 import subprocess
 import sys
 
+import benchmark  # tools/analysis, on the path by conftest.py
+import get_flops
 import pytest
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, osp.join(ROOT, 'tools', 'analysis'))
-
-import benchmark  # noqa: E402
-import get_flops  # noqa: E402
 
 # Published MACs at 224x224 (G): sail-sg/poolformer and sail-sg/metaformer
 # READMEs (upstream.md section 2).

@@ -2,16 +2,16 @@
 convolution of every strided part (stems, downsampling, FFNet's conv-BN
 units and the convolutions deploy folds them into).
 
-It is :class:`torch.nn.Conv2d`, with one guard: a strided convolution in
-bfloat16 (a bfloat16 model, or bfloat16 autocast) whose output is one pixel
-wide or high runs in float32 and returns bfloat16. oneDNN's AMX bfloat16
-convolution (``brg_conv_fwd``, oneDNN 3.12 in torch 2.13 on CPUs with
+:class:`Conv2d` is :class:`torch.nn.Conv2d` with one guard: a strided
+convolution in bfloat16 (a bfloat16 model, or bfloat16 autocast) whose output
+is one pixel wide or high runs in float32 and returns bfloat16. oneDNN's AMX
+bfloat16 convolution (``brg_conv_fwd``, oneDNN 3.12 in torch 2.13 on CPUs with
 ``amx_bf16``) returns garbage for such outputs (pytorch/pytorch#169688,
-#163347): a map one pixel wide at stride 32 comes from inputs under 64
-pixels. The guard is the same on every device; on other maps it costs a
-comparison of the stride, and on one-pixel maps a float32 convolution of
-that small map. ``tests/test_precision.py`` holds the canary that tells
-when torch no longer needs it.
+#163347): a map one pixel wide at stride 32 comes from inputs under 64 pixels.
+The guard is the same on every device; on other maps it costs a comparison of
+the stride, and on one-pixel maps a float32 convolution of that small map.
+``tests/test_precision.py`` holds the canary that tells when torch no longer
+needs it.
 """
 
 import contextlib
