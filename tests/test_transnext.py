@@ -201,3 +201,23 @@ def test_transnext_round_trips_through_onnxruntime(tmp_path):
     onnx_export.check(path)
     result = onnx_export.compare(function, path, (64, 64), repeats=1)
     assert result['max_rel_error'] <= 1e-4, result
+
+
+@pytest.mark.parametrize(
+    'size, pooled',
+    [
+        ((16, 16), (2, 2)),
+        ((13, 17), (3, 2)),
+        ((7, 9), (7, 9)),
+        ((5, 6), (1, 1)),
+    ],
+)
+def test_adaptive_average_is_adaptive_pooling(size, pooled):
+    """The pooled keys' averaging (two products, which inductor lowers for
+    a dynamic size) has adaptive_avg_pool2d's windows, divisible or not."""
+    from mmmeta.models.backbones.transnext.layers import adaptive_average
+
+    x = torch.randn(2, *size, 5, dtype=torch.float64)
+    expected = F.adaptive_avg_pool2d(x.permute(0, 3, 1, 2), pooled)
+    out = adaptive_average(x, *pooled)
+    torch.testing.assert_close(out, expected.permute(0, 2, 3, 1))

@@ -39,6 +39,13 @@ def depthwise_conv(
     )
 
 
+@torch.compiler.assume_constant_result
+def _autocast_available(device: str) -> bool:
+    """``torch.amp.is_autocast_available``, a constant when compiled (torch
+    2.11's dynamo cannot trace it)."""
+    return torch.amp.is_autocast_available(device)
+
+
 def _computes_in_bfloat16(x: torch.Tensor) -> bool:
     """Whether a convolution of ``x`` runs in bfloat16 here: ``x`` is
     bfloat16, or autocast casts it to bfloat16 on its device."""
@@ -47,7 +54,7 @@ def _computes_in_bfloat16(x: torch.Tensor) -> bool:
     device = x.device.type
     return (
         x.dtype == torch.float32
-        and torch.amp.is_autocast_available(device)
+        and _autocast_available(device)
         and torch.is_autocast_enabled(device)
         and torch.get_autocast_dtype(device) == torch.bfloat16
     )
@@ -82,7 +89,7 @@ class Conv2d(nn.Conv2d):
         device = input.device.type
         with (
             torch.autocast(device, enabled=False)
-            if torch.amp.is_autocast_available(device)
+            if _autocast_available(device)
             else contextlib.nullcontext()
         ):
             out = super()._conv_forward(

@@ -28,7 +28,7 @@ Reference:
 """
 
 import math
-from functools import lru_cache
+from functools import lru_cache, wraps
 from typing import Optional, Sequence, Tuple, Union
 
 import torch
@@ -169,11 +169,23 @@ def _local_window_geometry(
 # torch.compile takes it as constants (no graph break on torch.unique); an
 # export traces it (uncached, closed form, no data-dependent shapes), with
 # symbolic sizes where the input size is dynamic.
+def _constant_result(function):
+    """``function``'s result as a constant under ``torch.compile``, on a
+    wrapper: torch 2.11 marks the function it is given itself, which would
+    make the traced (exported) calls constants too."""
+
+    @wraps(function)
+    def constant(*args):
+        return function(*args)
+
+    return torch.compiler.assume_constant_result(constant)
+
+
 _cached_axis_position_taps = lru_cache(maxsize=256)(
-    torch.compiler.assume_constant_result(_axis_position_taps)
+    _constant_result(_axis_position_taps)
 )
 _cached_local_window_geometry = lru_cache(maxsize=64)(
-    torch.compiler.assume_constant_result(_local_window_geometry)
+    _constant_result(_local_window_geometry)
 )
 
 
@@ -198,6 +210,29 @@ def local_window_geometry(*args):
     if _exported(*args[:2]):
         return _local_window_geometry(*args)
     return _cached_local_window_geometry(*args)
+
+
+def _average_rows(size: int, pooled: int, x: torch.Tensor) -> torch.Tensor:
+    """``(pooled, size)`` weights averaging adaptive pooling's windows:
+    output ``i`` averages inputs ``floor(i * size / pooled)`` to
+    ``ceil((i + 1) * size / pooled) - 1``."""
+    out = torch.arange(pooled, device=x.device)[:, None]
+    inputs = torch.arange(size, device=x.device)
+    start = out * size // pooled
+    stop = -(-(out + 1) * size // pooled)
+    window = (inputs >= start) & (inputs < stop)
+    return window.to(x.dtype) / (stop - start).to(x.dtype)
+
+
+def adaptive_average(x: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    """``F.adaptive_avg_pool2d`` of a ``(B, H, W, C)`` map to ``(B, height,
+    width, C)``, as two products with averaging weights: the same windows
+    and values, in a form inductor also lowers for a dynamic size (torch
+    2.11's lowering of ``adaptive_avg_pool2d`` needs static sizes)."""
+    b, h, w, c = x.shape
+    x = torch.matmul(_average_rows(w, width, x), x)  # (B, H, width, C)
+    x = torch.matmul(_average_rows(h, height, x), x.reshape(b, h, -1))
+    return x.reshape(b, height, width, c)
 
 
 class _CosinePositionAttention(nn.Module):
@@ -456,10 +491,8 @@ class AggregatedAttention(_CosinePositionAttention):
 
         # peripheral keys: 1x1 conv, GELU, average pooling, LayerNorm
         pooled = F.linear(x, self.sr.weight.flatten(1), self.sr.bias)
-        pooled = F.adaptive_avg_pool2d(
-            nchw_view(gelu(pooled)), (pool_h, pool_w)
-        )
-        pooled = self.norm(nhwc_view(pooled).reshape(b, -1, c))
+        pooled = adaptive_average(gelu(pooled), pool_h, pool_w)
+        pooled = self.norm(pooled.reshape(b, -1, c))
         k_pool, v_pool = (
             self.kv(pooled)
             .reshape(b, -1, 2, self.num_heads, self.head_dim)
