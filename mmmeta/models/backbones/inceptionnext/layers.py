@@ -73,12 +73,11 @@ class MetaNeXtBlock(Reparameterizable):
 
     Args:
         dim (int): Channels.
-        token_mixer (dict): Token mixer config. Defaults to
-            ``InceptionDWConv``.
-        norm_cfg (dict): The norm after the mixer. Defaults to BatchNorm
-            on the channels-last map.
-        mlp (dict): Channel MLP config. Defaults to a GELU ``Mlp`` with
-            ratio 4 and biases.
+        token_mixer (dict): Token mixer config (the arch table's:
+            ``InceptionDWConv``).
+        norm_cfg (dict): The norm after the mixer (BatchNorm on the
+            channels-last map).
+        mlp (dict): Channel MLP config (a GELU ``Mlp`` with biases).
         drop_path (float): Stochastic depth rate. Defaults to 0.
         layer_scale_init_value (float, optional): Layer scale; None for
             none. Defaults to 1e-6.
@@ -90,24 +89,16 @@ class MetaNeXtBlock(Reparameterizable):
     def __init__(
         self,
         dim: int,
-        token_mixer: Optional[dict] = None,
-        norm_cfg: Optional[dict] = None,
-        mlp: Optional[dict] = None,
+        token_mixer: dict,
+        norm_cfg: dict,
+        mlp: dict,
         drop_path: float = 0.0,
         layer_scale_init_value: Optional[float] = 1e-6,
     ):
         super().__init__()
-        self.token_mixer = build_module(
-            token_mixer or dict(type='InceptionDWConv'), dim
-        )
-        self.norm = build_norm(norm_cfg or dict(type='BatchNormNHWC'), dim)
-        self.mlp = build_module(
-            mlp
-            or dict(
-                type='Mlp', mlp_ratio=4, act_cfg=dict(type='GELU'), bias=True
-            ),
-            dim,
-        )
+        self.token_mixer = build_module(token_mixer, dim)
+        self.norm = build_norm(norm_cfg, dim)
+        self.mlp = build_module(mlp, dim)
         self.layer_scale = optional_scale(dim, layer_scale_init_value)
         self.drop_path = optional_drop_path(drop_path)
 
