@@ -3,10 +3,12 @@
 #   make demo   install, then run the main job on generated data
 #   make test   install, then lint and run the test suite
 #   make format rewrite the code in the project's style (ruff format)
+#   make gpu-rehearsal  the GPU kit's dry run and contract tests in the
+#               device's versions (Python 3.12, torch 2.11.0; docs/gpu.md)
 PYTHON_ENV := $(or $(MMMETA_PYTHON),$(CURDIR)/.venv/bin/python)
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint format
+.PHONY: install demo test lint format gpu-rehearsal
 
 install:
 	bash tools/install.sh
@@ -26,3 +28,6 @@ format: install
 
 test: lint
 	$(PYTHON_ENV) -m pytest tests $(PYTEST_ARGS)
+
+gpu-rehearsal:
+	bash tools/gpu/rehearse.sh

@@ -451,6 +451,22 @@ def make_input(args) -> torch.Tensor:
     return x.requires_grad_(args.train)
 
 
+_LOSS_WEIGHTS: Dict[tuple, torch.Tensor] = {}
+
+
+def loss_weights(index: int, output: torch.Tensor) -> torch.Tensor:
+    """Fixed random weights of the ``index``-th output in the timed loss,
+    the same in every variant. A mean or a sum of squares would not do: a
+    normalised output's sum and sum of squares over channels are constant,
+    so the gradient through its norm would be rounding noise."""
+    key = (index, tuple(output.shape), output.device)
+    if key not in _LOSS_WEIGHTS:
+        generator = torch.Generator().manual_seed(index)
+        weights = torch.randn(output.shape, generator=generator)
+        _LOSS_WEIGHTS[key] = weights.div_(output.numel()).to(output.device)
+    return _LOSS_WEIGHTS[key]
+
+
 def make_step(
     args, variant: str, model, x: torch.Tensor
 ) -> Callable[[], List[torch.Tensor]]:
@@ -474,14 +490,16 @@ def make_step(
         ):
             if args.train:
                 # a training step's work: forward and a backward through
-                # every output (the loss itself is negligible; squares, so
-                # that no gradient cancels, as a mean would after a norm)
+                # every output (the loss itself is negligible)
                 model.zero_grad(set_to_none=True)
                 x.grad = None
                 before = in_use_bytes(args.device)
                 outs = features()
                 run.held = in_use_bytes(args.device) - before
-                sum(o.float().square().mean() for o in outs).backward()
+                sum(
+                    (o.float() * loss_weights(i, o)).sum()
+                    for i, o in enumerate(outs)
+                ).backward()
             else:
                 with torch.no_grad():
                     outs = features()
@@ -584,15 +602,19 @@ def peak_memory_mb(args, variant: str) -> float:
 
 
 def step_peak_mb(step: Callable, cuda: bool) -> float:
-    """Peak memory (MB) of one call of ``step`` after a warm-up call:
-    CUDA's max allocated, or (Linux) the growth of the resident size's
-    high-water mark over the resident size before the call."""
+    """Peak memory (MB) of one call of ``step`` after a warm-up call: the
+    growth of CUDA's max allocated over the bytes allocated before the call,
+    or (Linux) of the resident size's high-water mark over the resident size
+    before the call."""
     step()  # warm-up: allocator pools, lazy init
     if cuda:
+        # the growth over what is allocated before the step: other models
+        # still on the device do not count
         torch.cuda.synchronize()
         torch.cuda.reset_peak_memory_stats()
+        before = torch.cuda.memory_allocated()
         step()
-        return torch.cuda.max_memory_allocated() / 2**20
+        return (torch.cuda.max_memory_allocated() - before) / 2**20
     with open('/proc/self/clear_refs', 'w') as f:
         f.write('5')  # reset VmHWM to the current RSS
     before = _status_kb('VmRSS')
@@ -753,6 +775,11 @@ def main(argv=None) -> Dict:
         steps[name] = make_step(args, name, model, x)
         outputs = steps[name]()  # compiles the compiled variants
         build_s[name] = time.perf_counter() - start
+        # as it happens: a run stopped later (a time cap) keeps this line
+        print(
+            f'  {name}: built and first call in {build_s[name]:.1f} s',
+            flush=True,
+        )
         if name == names[0]:
             base_outputs = outputs
             if args.train:

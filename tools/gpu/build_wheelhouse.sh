@@ -5,6 +5,7 @@
 #   bash tools/gpu/build_wheelhouse.sh             # -> .wheelhouse/
 #   WHEELHOUSE=/path bash tools/gpu/build_wheelhouse.sh
 #   bash tools/gpu/build_wheelhouse.sh --rebuild   # build mmcv again
+#   bash tools/gpu/build_wheelhouse.sh --check DIR # one version per project
 #
 # 1. downloads the pinned cp312 / pure-Python wheels of device-wheels.txt;
 # 2. builds mmcv 2.1.0 with its CUDA ops for the device (sm_90, against
@@ -24,18 +25,41 @@ TORCH_SPEC="torch==2.11.0"
 MMCV_VERSION="2.1.0"
 NEED_GB=15
 REBUILD=0
-for arg in "$@"; do
-    case "$arg" in
-        --rebuild) REBUILD=1 ;;
-        -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
-        *) echo "unknown argument '$arg' (see --help)" >&2; exit 2 ;;
-    esac
-done
+CHECK=""
 
+# shellcheck source=tools/gpu/python312.sh
+source "$ROOT/tools/gpu/python312.sh"
 log() { printf '[wheelhouse] %s\n' "$*"; }
 die() { printf '[wheelhouse] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# one_version DIR: the device installs with --no-deps, so two versions of a
+# project in the wheelhouse would make pip stop; name them
+one_version() {
+    local twice
+    twice=$(find "$1" -maxdepth 1 -name '*.whl' -printf '%f\n' \
+        | awk -F- '{n = tolower($1); gsub(/[._]/, "-", n); v[n] = v[n] " " $2; c[n]++}
+                   END {for (n in c) if (c[n] > 1) print n ":" v[n]}')
+    [[ -z "$twice" ]] || die "more than one version of a project in $1: $twice"
+}
+
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+        --rebuild) REBUILD=1 ;;
+        --check) CHECK="${2:?--check needs a folder}"; shift ;;
+        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        *) echo "unknown argument '$1' (see --help)" >&2; exit 2 ;;
+    esac
+    shift
+done
+if [[ -n "$CHECK" ]]; then
+    one_version "$CHECK"
+    log "$CHECK holds one version of each project"
+    exit 0
+fi
 START=$SECONDS
 mkdir -p "$OUT" "$WORK"
+# stale wheels (an older pin) go; the built mmcv stays unless --rebuild
+find "$OUT" -maxdepth 1 -name '*.whl' ! -name "mmcv-$MMCV_VERSION-cp312-*.whl" -delete
 
 # --------------------------------------------------------- pure wheels
 log "downloading the pinned wheels of tools/gpu/device-wheels.txt"
@@ -57,32 +81,14 @@ else
     [[ -x "$NVCC" ]] || die "no nvcc at $NVCC: install the CUDA 13.0 toolkit or set CUDA_HOME"
     "$NVCC" --version | grep -q 'release 13\.0' \
         || die "$NVCC is not CUDA 13.0 ($("$NVCC" --version | tail -1)); the device's torch is cu130"
-    PY312=""
-    for candidate in "${PYTHON312:-}" python3.12 \
-        "$(pyenv root 2>/dev/null || echo ~/.pyenv)"/versions/3.12*/bin/python3.12; do
-        if [[ -n "$candidate" ]] && "$candidate" -c \
-            'import sys; assert sys.version_info[:2] == (3, 12)' 2>/dev/null; then
-            PY312="$candidate"
-            break
-        fi
-    done
-    [[ -n "$PY312" ]] || die "no working Python 3.12 (the device's) found; set PYTHON312=/path/to/python3.12"
     command -v strip >/dev/null || die "no 'strip' (binutils) on PATH"
     free_gb=$(df -Pk "$WORK" | awk 'NR==2 {print int($4 / 1048576)}')
     [[ -d "$WORK/venv" || $free_gb -ge $NEED_GB ]] \
         || die "only ${free_gb} GB free under $WORK; the build needs about ${NEED_GB} GB (set WHEELHOUSE_BUILD)"
-
+    venv312 "$WORK/venv" \
+        "import torch; assert torch.__version__.startswith('2.11.0') and torch.version.cuda.startswith('13.0')" \
+        "$TORCH_SPEC" 'setuptools==81.0.0' wheel ninja packaging numpy
     VPY="$WORK/venv/bin/python"
-    if [[ ! -x "$VPY" ]]; then
-        log "creating the Python 3.12 build environment $WORK/venv"
-        "$PY312" -m venv "$WORK/venv"
-    fi
-    if ! "$VPY" -c "import torch; assert torch.__version__.startswith('2.11.0') and torch.version.cuda.startswith('13.0')" 2>/dev/null; then
-        log "installing $TORCH_SPEC (CUDA 13.0 build from PyPI, several GB)"
-        "$VPY" -m pip install --disable-pip-version-check -q "$TORCH_SPEC" \
-            'setuptools==81.0.0' wheel ninja packaging numpy \
-            || die "could not install $TORCH_SPEC into $WORK/venv"
-    fi
     SITE="$("$VPY" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')"
     [[ -d "$SITE/nvidia/cu13/include" ]] \
         || die "no $SITE/nvidia/cu13/include: torch's CUDA libraries did not come with $TORCH_SPEC"
@@ -118,6 +124,7 @@ $(tail -20 "$WORK/mmcv-build.log")"
 fi
 
 # ------------------------------------------------------------- summary
+one_version "$OUT"
 (cd "$OUT" && sha256sum ./*.whl > SHA256SUMS)
 total_kb=$(du -ck "$OUT"/*.whl | tail -1 | cut -f1)
 log "wheels in ${OUT#"$ROOT"/}:"
