@@ -9,16 +9,13 @@ import sys
 
 import pytest
 
-# the benchmark tool and the official op sequences (tools/analysis) are
-# test material too
-sys.path.insert(
-    0,
-    osp.join(
-        osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools', 'analysis'
-    ),
-)
-
 from mmmeta.utils.synthetic_data import make_ade20k, make_coco, make_imagenet
+
+# the benchmark tool (tools/analysis) and the official op sequences and
+# other instruments (dev/) are test material too
+_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+sys.path.insert(0, osp.join(_ROOT, 'dev'))
+sys.path.insert(0, osp.join(_ROOT, 'tools', 'analysis'))
 
 try:
     from hypothesis import settings

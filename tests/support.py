@@ -8,6 +8,7 @@ one-step training checks; environments for subprocesses.
 import importlib.util
 import os
 import os.path as osp
+import re
 import subprocess
 import sys
 
@@ -378,6 +379,48 @@ def all_configs(folder: str = '') -> list:
         for p in paths
         if '_base_' not in p.split(os.sep)
     )
+
+
+#: Sizes from small to large, as config names spell them.
+SIZES = (
+    'atto femto kobe micro 1 s12 tiny 2 s18 s24 small 3 s36 m36 4 base m48 b36'
+).split()
+
+
+def recipe_kind(path: str) -> tuple:
+    """What a config shares with its other sizes: its folder and its name
+    without the size (model, family, schedule, dataset, input size)."""
+    folder, name = osp.split(osp.splitext(path)[0])
+    return (folder,) + tuple(
+        w for w in re.split(r'[_-]', name) if w not in SIZES
+    )
+
+
+def representatives(paths) -> set:
+    """The smallest size of each recipe kind (``recipe_kind``): the
+    configs whose own training step ``make test`` runs; the other sizes
+    differ only in widths, depths and rates, which the static config tests
+    check, and run under ``make test-all`` (``slow``)."""
+
+    def rank(path):
+        words = re.split(r'[_-]', osp.basename(path))
+        sizes = [SIZES.index(w) for w in words if w in SIZES]
+        return (sizes[0] if sizes else -1, path)
+
+    chosen = {}
+    for path in sorted(paths, key=rank):
+        chosen.setdefault(recipe_kind(path), path)
+    return set(chosen.values())
+
+
+def slow_unless(paths, fast) -> list:
+    """``paths`` as test parameters, those not in ``fast`` marked slow."""
+    import pytest
+
+    return [
+        p if p in fast else pytest.param(p, marks=pytest.mark.slow)
+        for p in paths
+    ]
 
 
 _CONFIGS = {}

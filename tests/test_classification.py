@@ -9,7 +9,13 @@ import subprocess
 import sys
 
 import pytest
-from support import HERE, all_configs, mmpretrain_env
+from support import (
+    HERE,
+    all_configs,
+    mmpretrain_env,
+    representatives,
+    slow_unless,
+)
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec('mmpretrain') is None,
@@ -39,11 +45,21 @@ def run(mode, items):
 
 
 @pytest.fixture(scope='module')
-def steps():
-    return run('steps', CONFIGS)
+def steps(request):
+    """One subprocess for the configs of the step tests selected (``make
+    test``: the smallest size of each family and input size)."""
+    wanted = [
+        item.callspec.params['path']
+        for item in request.session.items
+        if item.module is request.module
+        and item.originalname == 'test_one_training_step_and_evaluation'
+    ]
+    return run('steps', wanted)
 
 
-@pytest.mark.parametrize('path', CONFIGS)
+@pytest.mark.parametrize(
+    'path', slow_unless(CONFIGS, representatives(CONFIGS))
+)
 def test_one_training_step_and_evaluation(steps, path):
     result = steps[path]
     assert result['type'] == 'OfficialCheckpointClassifier'

@@ -1,7 +1,8 @@
 """Every detection and segmentation config trains one step and is
 evaluated with its own metric on a tiny generated batch: the config's
 model, optimizer wrapper (constructor, parameter groups) and evaluator as
-shipped. Shrunk for speed only: SyncBN runs as BN on one process,
+shipped (``make test``: the smallest size of each recipe kind; the other
+sizes are ``slow``). Shrunk for speed only: SyncBN runs as BN on one process,
 TransNeXt's position-bias grid is 224, detectors sample fewer proposals
 (DINO: 100 queries, fewer than the tiny input has tokens) and keep every
 score."""
@@ -20,7 +21,9 @@ from support import (
     few_samples,
     keep_every_score,
     load_config,
+    representatives,
     seg_batch,
+    slow_unless,
 )
 
 from mmmeta.utils import convert_syncbn_to_bn
@@ -62,7 +65,7 @@ def build_runnable(path: str):
     return cfg, model, wrapper
 
 
-@pytest.mark.parametrize('path', DENSE)
+@pytest.mark.parametrize('path', slow_unless(DENSE, representatives(DENSE)))
 def test_one_training_step_and_evaluation(path, tmp_path):
     cfg, model, wrapper = build_runnable(path)
     segmentation = cfg.default_scope == 'mmseg'

@@ -151,7 +151,7 @@ def test_common(path):
     backbone = cfg.model.backbone
     assert backbone.type.startswith('mmmeta.')
     # selective activation checkpointing in the memory-bound recipes only
-    # (README "Training memory"); the rest train with plain autograd
+    # (docs/training.md "Training memory"); the rest train with plain autograd
     memory_bound = any(
         kind in path
         for kind in ('upernet_transnext', 'mask2former', 'dino', 'cascade')

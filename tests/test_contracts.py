@@ -117,7 +117,7 @@ def test_deploy_keeps_outputs(family):
 )
 def test_fast_path_equals_reference(family):
     """mmmeta's forward equals the official op sequence
-    (``tools/analysis/official_ops``) to 1e-5 relative; with the fixtures'
+    (``dev/official_ops``) to 1e-5 relative; with the fixtures'
     weights (every scale about 1, so every block adds its rounding) to
     1e-4, the order-of-operations spread the fixtures' README reports
     between independent implementations."""
@@ -167,8 +167,27 @@ def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
     ).item()
 
 
-@pytest.mark.parametrize('mode', ['trained', 'deployed', 'compiled'])
-@by_family
+#: Families whose compiled low-precision contract ``make test`` runs
+#: (attention + separable convolution, TransNeXt's attention, BatchNorm and
+#: FFNet's mixer); one inductor compilation each, the others ``slow``.
+COMPILED_FAST = ('CAFormer', 'TransNeXt', 'FFNet')
+
+
+@pytest.mark.parametrize(
+    'family, mode',
+    [
+        pytest.param(
+            family,
+            mode,
+            id=f'{family.name}-{mode}',
+            marks=pytest.mark.slow
+            if mode == 'compiled' and family.name not in COMPILED_FAST
+            else (),
+        )
+        for mode in ('trained', 'deployed', 'compiled')
+        for family in FAMILIES
+    ],
+)
 def test_low_precision_close_to_float32(family, mode):
     """Under float16 / bfloat16 autocast and as a float16 / bfloat16 model:
     trained (forward + backward, gradients finite and aligned), after

@@ -14,7 +14,7 @@ from support import ROOT, mmpretrain_env, tool, write_overlay
 
 pytest.importorskip('mmdet')
 pytest.importorskip('mmseg')
-pytestmark = pytest.mark.slow
+slow = pytest.mark.slow
 
 
 METRICS = {
@@ -26,10 +26,13 @@ METRICS = {
 }
 # One config per recipe kind through the real tools; every config's model,
 # optimizer and metric also run in-process in test_config_runs.py and
-# test_classification.py.
+# test_classification.py. ``make test`` runs the README's two commands on
+# one segmentation and one detection config; the rest are ``slow``.
 E2E = [
     'fpn_poolformer_s12_ade20k.py',  # the README's command
     'metaformer_baselines/retinanet_caformer_s18_fpn_1x_coco.py',
+]
+E2E_SLOW = [
     'metaformer_baselines/mask_rcnn_convformer_s18_fpn_1x_coco.py',
     # SyncBN inside the backbone, converted for one CPU process
     'ffnet/fpn_ffnet_1_ade20k.py',
@@ -49,7 +52,9 @@ def metric_kind(config):
     return osp.basename(config).split('_')[0].split('-')[0]
 
 
-@pytest.mark.parametrize('config', E2E)
+@pytest.mark.parametrize(
+    'config', E2E + [pytest.param(c, marks=slow) for c in E2E_SLOW]
+)
 def test_train_then_test(tmp_path, data, config):
     cfg = write_overlay(tmp_path, config, data)
     work = tmp_path / 'work'
@@ -73,6 +78,7 @@ def test_train_then_test(tmp_path, data, config):
     assert (tmp_path / 'results.pkl').stat().st_size > 0
 
 
+@slow
 def test_show_dir_saves_visualisations(tmp_path, data):
     cfg = write_overlay(tmp_path, 'fpn_poolformer_s12_ade20k.py', data)
     work = tmp_path / 'work'
@@ -91,6 +97,7 @@ def test_show_dir_saves_visualisations(tmp_path, data):
     assert len(images) == 2
 
 
+@slow
 def test_ddp_two_processes_gloo(tmp_path, data):
     cfg = write_overlay(tmp_path, 'fpn_poolformer_s12_ade20k.py', data)
     work = tmp_path / 'work'
@@ -115,6 +122,7 @@ def read_scalars(work):
         return {e['step']: e for e in map(json.loads, f) if 'lr' in e}
 
 
+@slow
 def test_interrupted_training_resumes(tmp_path, data):
     cfg = write_overlay(
         tmp_path, 'fpn_poolformer_s12_ade20k.py', data, iters=4
@@ -165,6 +173,7 @@ def upstream_tool(package: str, script: str) -> str:
     return osp.join(osp.dirname(spec.origin), '.mim', 'tools', script)
 
 
+@slow
 @pytest.mark.parametrize(
     'package,config',
     [

@@ -83,7 +83,9 @@ def test_nan_loss_stops_and_keeps_last_good_checkpoint(tmp_path, data):
     assert (work / 'last_checkpoint').read_text().endswith('iter_2.pth')
 
 
-@pytest.mark.parametrize('kill_after', [0.0, 0.6])
+@pytest.mark.parametrize(
+    'kill_after', [0.0, pytest.param(0.6, marks=pytest.mark.slow)]
+)
 def test_killed_run_resumes_from_a_complete_checkpoint(
     tmp_path, data, kill_after
 ):

@@ -74,6 +74,7 @@ def _rows(out) -> dict:
     return rows
 
 
+@pytest.mark.slow  # the whole dry run, two minutes: make test-all
 def test_a_dry_run_cut_off_then_resumed(tmp_path):
     """The kit killed (SIGKILL, as a cut-off call is) while its third step
     runs: at most 8 files in the output folder, the finished steps' results

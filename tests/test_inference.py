@@ -16,10 +16,12 @@ from mmmeta.models import ConvFormer, PoolFormer
 from mmmeta.models.inference import COMPILE_OPTIONS, CompiledInference
 from mmmeta.models.layers import GELU
 
+TINY = dict(depths=[1, 1, 1, 1], dims=[16, 32, 48, 64])
+
 
 def test_compiled_inference_equals_eager():
     torch.manual_seed(0)
-    model = PoolFormer('s12').eval()
+    model = PoolFormer(TINY).eval()
     x = torch.randn(1, 3, 64, 96)
     with torch.no_grad():
         expected = model(x)
@@ -31,10 +33,9 @@ def test_compiled_inference_equals_eager():
         assert ((g - e).abs().max() / e.abs().max()) < 1e-5
 
 
-TINY = dict(depths=[1, 1, 1, 1], dims=[16, 32, 48, 64])
-
-
-@pytest.mark.parametrize('max_compiles', [4, 0])
+@pytest.mark.parametrize(
+    'max_compiles', [pytest.param(4, marks=pytest.mark.slow), 0]
+)
 def test_mixed_input_sizes_compile_a_bounded_number_of_times(max_compiles):
     """A test set of many image sizes (as ADE20K's) must not compile once
     per size: height and width are dynamic from the first call, and past

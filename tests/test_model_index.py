@@ -76,7 +76,7 @@ def test_metadata_files_are_up_to_date():
     """The files are generated from the configs (tools/misc/
     make_model_index.py); a config edit without regenerating them fails
     here."""
-    sys.path.insert(0, osp.join(ROOT, 'tools', 'misc'))
+    sys.path.insert(0, osp.join(ROOT, 'dev'))
     import make_model_index
 
     def load(path):  # configs/x/y.py -> the session's parsed configs

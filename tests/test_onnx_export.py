@@ -23,13 +23,26 @@ from mmmeta.utils import onnx_export  # noqa: E402
 # Families whose tracing takes minutes (TransNeXt-Micro's 21 blocks,
 # docs/benchmarks.md) are exported with one block per stage below.
 EXPORTED = [f for f in FAMILIES if f.exports_quickly]
+# ``make test`` exports these (the frozen random mixing, convolution +
+# attention, BatchNorm and the FFNet mixer; TransNeXt in test_transnext.py);
+# the other families' exports are ``slow``.
+EXPORTED_FAST = ('RandFormer', 'CAFormer', 'FFNet')
+slow = pytest.mark.slow
 
 
 def _options(family):
     return [f'{k}={v!r}' for k, v in family.options.items()]
 
 
-@pytest.mark.parametrize('family', EXPORTED, ids=[f.name for f in EXPORTED])
+@pytest.mark.parametrize(
+    'family',
+    [
+        pytest.param(
+            f, id=f.name, marks=() if f.name in EXPORTED_FAST else slow
+        )
+        for f in EXPORTED
+    ],
+)
 def test_backbone_round_trips_through_onnxruntime(family, tmp_path):
     torch.manual_seed(0)
     args = [
@@ -53,6 +66,7 @@ def test_backbone_round_trips_through_onnxruntime(family, tmp_path):
     assert result['onnxruntime_ms'] > 0 and result['torch_ms'] > 0
 
 
+@slow  # the whole segmentor's dynamic export below runs in make test
 def test_dynamic_export_runs_at_three_sizes(tmp_path):
     torch.manual_seed(0)
     results = pytorch2onnx.main(
@@ -80,7 +94,9 @@ def test_dynamic_export_runs_at_three_sizes(tmp_path):
     'config',
     [
         'demo/fpn_poolformer_s12_demo.py',  # mmseg's Upsample in the head
-        'poolformer/retinanet_poolformer_s12_fpn_1x_coco.py',
+        pytest.param(
+            'poolformer/retinanet_poolformer_s12_fpn_1x_coco.py', marks=slow
+        ),
     ],
 )
 def test_whole_model_dynamic_export_holds_away_from_the_traced_size(

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install mmmeta and the OpenMMLab stack it runs on into one Python
 # environment, working around the known breakages of that stack on a modern
-# machine (see README "Installation").
+# machine (see docs/getting_started.md "Installation").
 #
 #   tools/install.sh            # .venv/ next to this repository
 #   MMMETA_PYTHON=/path/python tools/install.sh   # an existing environment

@@ -864,10 +864,10 @@ def main(argv=None) -> Dict:
 
 
 if __name__ == '__main__':
-    sys.path.insert(
-        0,
-        os.path.dirname(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        ),
+    _root = os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     )
+    # the repository, and dev/ for the official op sequences (variant
+    # 'reference'), which are test material rather than part of mmmeta
+    sys.path[:0] = [_root, os.path.join(_root, 'dev')]
     main()

@@ -54,7 +54,7 @@ MODELS.register_module('SiLU', module=nn.SiLU)
 
 # erf(z) ~ z * P(z^2) / Q(z^2) for |z| <= 4 (further out erf rounds to +-1
 # in float32), coefficients lowest order first, fitted for mmmeta by
-# tools/analysis/fit_erf.py. In float32 erf is within 4.3e-7 and GELU within
+# dev/fit_erf.py. In float32 erf is within 4.3e-7 and GELU within
 # 3.3e-7 * |x| of float64 (ATen's float32 GELU: 2.7e-7 * |x|).
 ERF_NUMERATOR = (
     1.1283790281536714,

@@ -8,7 +8,7 @@ files import it)::
     git clone https://github.com/sail-sg/inceptionnext
     git clone https://github.com/yuweihao/MambaOut
     pip install timm  # (1.0.31 made the committed files)
-    python tools/misc/make_official_fixtures.py \
+    python dev/make_official_fixtures.py \
         --inceptionnext inceptionnext --mambaout MambaOut
 
 Each model gets the deterministic weights of ``tests/fixture_utils.py`` for
@@ -26,7 +26,7 @@ from typing import Callable, List
 
 import torch
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, osp.join(ROOT, 'tests'))
 
 from fixture_utils import (  # noqa: E402

@@ -1,6 +1,6 @@
 """Fit the rational erf that mmmeta's compiled CPU GELU uses.
 
-    python tools/analysis/fit_erf.py
+    python dev/fit_erf.py
 
 ``erf(z) ~ z * P(z^2) / Q(z^2)`` on ``0 <= z <= 4`` with ``Q(0) = 1``
 (erf is odd, and ``erf(4)`` rounds to 1 in float32, so inputs are clamped
@@ -108,9 +108,6 @@ def main() -> None:
 
 if __name__ == '__main__':
     sys.path.insert(
-        0,
-        os.path.dirname(
-            os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-        ),
+        0, os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     )
     main()

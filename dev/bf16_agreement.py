@@ -1,7 +1,7 @@
 """How often a segmentor's per-pixel argmax in bfloat16 agrees with the
 float32 reference path.
 
-    python tools/analysis/bf16_agreement.py \\
+    python dev/bf16_agreement.py \\
         configs/demo/fpn_poolformer_s12_demo.py work_dirs/demo/iter_400.pth \\
         data/demo/ade/images/validation
 

@@ -1,7 +1,7 @@
 """Write the model-zoo metadata in OpenMMLab's format from the configs.
 
-    python tools/misc/make_model_index.py          # writes the files
-    python tools/misc/make_model_index.py --check  # fails if they are stale
+    python dev/make_model_index.py          # writes the files
+    python dev/make_model_index.py --check  # fails if they are stale
 
 Every config folder gets a ``metafile.yml`` (one entry per config: its
 path, the published numbers it names in ``published_results``, the
@@ -20,7 +20,7 @@ from typing import Callable, Dict, List
 
 import yaml
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 #: Config folders that are not a family's (every family folder names its
 #: own: mmmeta.models.utils.families).
 SHARED_FOLDERS = ('classification',)
@@ -141,7 +141,7 @@ def metafile(folder: str, load: Callable = load_config) -> Dict:
 def render(data) -> str:
     header = (
         '# Generated from the configs by '
-        'tools/misc/make_model_index.py; do not edit.\n'
+        'dev/make_model_index.py; do not edit.\n'
     )
     return header + yaml.safe_dump(data, sort_keys=False, width=1000)
 
@@ -179,8 +179,7 @@ def main(argv: List[str] = None) -> int:
             print(f'wrote {path}')
     if stale:
         print(
-            'out of date (run tools/misc/make_model_index.py): '
-            + ', '.join(stale),
+            'out of date (run dev/make_model_index.py): ' + ', '.join(stale),
             file=sys.stderr,
         )
         return 1

@@ -2,8 +2,8 @@
 should run in on this device: channels-last (the stages' layout, no copy)
 or NCHW-contiguous (a copy in and out).
 
-    python tools/analysis/depthwise_layout.py
-    python tools/analysis/depthwise_layout.py --device cuda --shape 512 512
+    python dev/depthwise_layout.py
+    python dev/depthwise_layout.py --device cuda --shape 512 512
 
 For each stage of a ConvFormer-S18 at the given input size it times the
 7x7 depthwise convolution of the SepConv mixer (2x expansion) on the
