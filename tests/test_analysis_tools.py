@@ -274,3 +274,32 @@ def test_benchmark_keeps_freed_memory():
     pages = 4 * 3 * (40 << 20) // 4096  # of the timed steps' tensors
     assert faults[False] > pages / 2  # glibc maps each block afresh
     assert faults[True] < pages / 6  # at most two blocks of twelve
+
+
+def test_subset_coverage_counts_the_lines_of_the_selected_tests(tmp_path):
+    """dev/subset_coverage.py: a line counts for the subset when a selected
+    test ran it, or when no test did (collection); not when only a left-out
+    test did."""
+    coverage = pytest.importorskip('coverage')
+    import subset_coverage  # dev/, on the path by conftest.py
+
+    source = tmp_path / 'module.py'
+    source.write_text('a = 1\nb = 2\nc = 3\nd = 4\n')
+    data = coverage.CoverageData(basename=str(tmp_path / '.coverage'))
+    for context, line in [
+        ('', 1),
+        ('tests/test_x.py::test_kept[1]|run', 2),
+        ('tests/test_x.py::test_slow|run', 3),
+    ]:
+        data.set_context(context)
+        data.add_lines({str(source): [line]})
+    data.write()
+    counts = subset_coverage.line_counts(
+        str(tmp_path / '.coverage'), {'tests/test_x.py::test_kept[1]'}
+    )
+    assert counts == (4, 3, 2)
+    with pytest.raises(SystemExit, match='--cov-context=test'):
+        plain = coverage.CoverageData(basename=str(tmp_path / 'plain'))
+        plain.add_lines({str(source): [1]})
+        plain.write()
+        subset_coverage.line_counts(str(tmp_path / 'plain'), set())
