@@ -87,8 +87,8 @@ def keep_costly_outputs(ctx, op, *args, **kwargs) -> CheckpointPolicy:
 def keep_widening_outputs(ctx, op, *args, **kwargs) -> CheckpointPolicy:
     """:func:`keep_costly_outputs`, except that a matrix product to fewer
     channels than it reads (a block's output projection) is recomputed:
-    for a block whose kept outputs are few (MambaOut's Gated CNN block,
-    InceptionNeXt's MetaNeXt block) that output is a large share of them."""
+    for a block whose kept outputs are few (MambaOut's Gated CNN block)
+    that output is a large share of them."""
     packet = op.overloadpacket
     if packet in (aten.mm, aten.addmm):
         weight = args[-1]  # (in, out)

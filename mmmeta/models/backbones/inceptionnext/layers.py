@@ -17,7 +17,6 @@ from ...layers import (
     nhwc_view,
     switch_to_deploy,
 )
-from ...layers.checkpointing import keep_widening_outputs
 from ...layers.conv_bn import bn_scale_shift
 from ...layers.residual import add_scaled, optional_drop_path, optional_scale
 
@@ -82,9 +81,6 @@ class MetaNeXtBlock(Reparameterizable):
         layer_scale_init_value (float, optional): Layer scale; None for
             none. Defaults to 1e-6.
     """
-
-    #: Under ``lean``: fc1's output is kept, fc2's recomputed.
-    checkpoint_policy = staticmethod(keep_widening_outputs)
 
     def __init__(
         self,
