@@ -60,6 +60,8 @@ class Family:
     #: autograd (issue 38's goals: 0.5 for the MetaFormer baselines,
     #: PoolFormer and MambaOut).
     lean_holds_at_most: float = 0.5
+    #: The stages ``lean=True`` checkpoints.
+    lean_stages: Tuple[bool, ...] = (True,) * 4
 
     @property
     def name(self) -> str:
@@ -184,6 +186,7 @@ FAMILIES = (
         options=dict(img_size=64),
         min_input=29,
         lean_holds_at_most=0.75,
+        lean_stages=(True, True, False, False),
     ),
     Family(
         FFNet,

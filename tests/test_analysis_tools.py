@@ -94,12 +94,14 @@ def test_benchmark_reports_every_variant(capsys, tmp_path):
     assert list(results) == ['reference', 'fast', 'deploy']
     for value in results.values():
         assert value['ms'] > 0 and value['peak_mb'] >= 0
+        assert value['page_faults'] >= 0
     assert results['reference']['speedup'] == 1.0
     # same weights and input in every variant: bf16 differs by rounding
     assert results['reference']['max_rel_error'] == 0.0
     assert 0 < results['deploy']['max_rel_error'] < 0.05
     printed = capsys.readouterr().out
     assert 'CAFormer-s18, inference' in printed and 'img/s' in printed
+    assert printed.count('page faults/run') == 3
     assert 'native bfloat16' in printed
     assert (tmp_path / 'out.json').exists()
 
@@ -162,6 +164,23 @@ def test_bf16_agreement_tool(tmp_path, data):
     )
     assert result['pixels'] == 2 * (64 // 4) * (96 // 4)  # stride-4 logits
     assert 0.5 < result['autocast'] <= 1 and 0.5 < result['bfloat16'] <= 1
+
+
+def test_benchmark_lean_variant_keeps_the_stages_given():
+    """``--variants lean`` is ``lean=True`` (the family's stages), or the
+    four flags of ``--options lean=[...]``; ``autograd`` is never lean."""
+    flags = {}
+    for options in ([], ['lean=[True,True,True,True]']):
+        args = benchmark.parse_args(
+            ['--backbone', 'TransNeXt', '--arch', 'micro', '--train']
+            + ['--options', 'img_size=64', *options]
+        )
+        for variant in ('autograd', 'lean'):
+            model = benchmark.build(args, variant)
+            flags[len(options), variant] = [s.lean for s in model.stages]
+    assert flags[0, 'lean'] == [True, True, False, False]
+    assert flags[1, 'lean'] == [True] * 4
+    assert flags[0, 'autograd'] == flags[1, 'autograd'] == [False] * 4
 
 
 def test_benchmark_refuses_inference_variants_in_training():

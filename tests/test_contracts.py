@@ -370,7 +370,7 @@ def test_ops_meet_cuda_preconditions(family, mode):
     torch.manual_seed(0)
     model = family.shallow(drop_path_rate=0.1, **family.deploy_options)
     if mode == 'lean':
-        model.lean = True
+        model.lean = [True] * 4  # every stage, every block type
     x = torch.randn(2, 3, 64, 96)
     if mode == 'eval':
         with CudaPreconditions(forbid_sync=False), torch.no_grad():
@@ -394,6 +394,25 @@ def test_with_cp_same_outputs_and_gradients(family):
     assert_gradients_close(grads_cp, grads_ref, 1e-5)
 
 
+@by_family
+def test_lean_takes_the_family_stages_or_one_flag_per_stage(family):
+    """``lean=True`` checkpoints the family's ``lean_stages`` (TransNeXt:
+    its first two), four bools choose the stages, a wrong count is
+    refused with the count it needs; ``with_cp`` takes the same forms."""
+    model = family.shallow()
+    model.lean = True
+    assert tuple(s.lean for s in model.stages) == family.lean_stages
+    model.lean = (False, True, False, True)
+    assert [s.lean for s in model.stages] == [False, True, False, True]
+    assert model.lean == (False, True, False, True)
+    model.with_cp = [True, False, False, False]
+    assert [s.with_cp for s in model.stages] == [True, False, False, False]
+    model.lean = model.with_cp = False
+    assert not any(s.lean or s.with_cp for s in model.stages)
+    with pytest.raises(ValueError, match='one entry per stage'):
+        model.lean = [True, True]
+
+
 @pytest.mark.parametrize(
     'dtype,tolerance',
     [(torch.float64, 1e-9), (torch.float32, 1e-5)],
@@ -415,7 +434,7 @@ def test_lean_training_equals_autograd(family, dtype, tolerance):
     x = torch.randn(2, 3, 64, 96, dtype=dtype)
     model.lean = False
     outs, grads = train_step(model, x)
-    model.lean = True
+    model.lean = [True] * 4  # every stage, every block type
     assert all(stage.lean for stage in model.stages)
     lean_outs, lean_grads = train_step(model, x)
     for a, b in zip(lean_outs, outs):

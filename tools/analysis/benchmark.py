@@ -24,7 +24,9 @@ Variants (``--variants``, the first is the base of the ratios):
 * ``fast``: the model as built (mmmeta's default path);
 * ``autograd``: the model with ``lean=False`` (training only);
 * ``lean``: the model with ``lean=True``, selective activation
-  checkpointing (training only, ``mmmeta.models.layers.checkpointing``);
+  checkpointing (training only, ``mmmeta.models.layers.checkpointing``)
+  of the family's ``lean_stages``, or of the stages that ``--options
+  lean=[...]`` gives (four bools);
 * ``deploy``: after ``switch_to_deploy()`` (inference only);
 * ``compiled``: ``mmmeta.optimize_for_inference(model)``, i.e. deploy and
   ``torch.compile`` with inductor freezing (inference only), the fastest
@@ -34,8 +36,9 @@ Variants (``--variants``, the first is the base of the ratios):
 * ``cp``: activation checkpointing (``with_cp=True``).
 
 Variants are timed interleaved (one run of each, repeated), after warm-up;
-the median and the minimum latency, images/s and the peak memory of each
-are printed with the ratio to the first variant (of the medians; of the
+the median and the minimum latency, images/s, the page faults per run
+(a settled heap has next to none) and the peak memory of each are printed
+with the ratio to the first variant (of the medians; of the
 minima in training, whose runs are long), and the
 largest relative difference of each variant's outputs from the first
 one's. With ``--train``, also the bytes held for backward in one step:
@@ -125,6 +128,17 @@ def keep_freed_memory() -> bool:
         )
     except (OSError, AttributeError):
         return False
+
+
+def minor_page_faults() -> int:
+    """The process's minor page faults so far (0 where unknown): a timed
+    step that faults in fresh pages (~1 us each here) measures the
+    allocator, not the compute; the timings print them per run."""
+    try:
+        import resource
+    except ImportError:  # not Unix
+        return 0
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
 
 
 def add_malloc_argument(parser: argparse.ArgumentParser) -> None:
@@ -387,7 +401,10 @@ def build(args, variant: str) -> torch.nn.Module:
 
         options = parse_options(args.options)
         # the variant's own setting wins over --options (e.g. ``--options
-        # lean=True --variants autograd compile``: a compiled lean model)
+        # lean=True --variants autograd compile``: a compiled lean model),
+        # but ``lean`` keeps the stages given (``lean=[True,True,True,True]``)
+        if impl.get('lean') and isinstance(options.get('lean'), (list, tuple)):
+            impl['lean'] = options['lean']
         model = build_module(
             dict(
                 type=args.backbone,
@@ -796,11 +813,14 @@ def main(argv=None) -> Dict:
         for step in steps.values():
             step()
     times: Dict[str, List[float]] = {n: [] for n in names}
+    faults = dict.fromkeys(names, 0)
     for _ in range(args.repeats):
         for name, step in steps.items():
+            before = minor_page_faults()
             start = time.perf_counter()
             step()
             times[name].append(time.perf_counter() - start)
+            faults[name] += minor_page_faults() - before
     device = device_description(args)
     what = args.config or f'{args.backbone}-{args.arch}'
     mode = 'training step' if args.train else 'inference'
@@ -829,6 +849,7 @@ def main(argv=None) -> Dict:
             speedup=base / timed,
             max_rel_error=errors[name],
             build_s=build_s[name],
+            page_faults=faults[name] / args.repeats,
         )
         peak = '' if memory is None else f'peak {memory:7.0f} MB  '
         saved = ''
@@ -846,6 +867,7 @@ def main(argv=None) -> Dict:
             f'  {name:>10}: {median:8.1f} ms (min {fastest:.1f})  '
             f'{args.batch * 1000 / median:7.2f} img/s  {peak}{saved}'
             f'x{base / timed:.2f}  max rel. diff {errors[name]:.1e}  '
+            f'{faults[name] / args.repeats:.0f} page faults/run  '
             f'(built + first call {build_s[name]:.1f} s)'
         )
     if args.profile:

@@ -114,16 +114,25 @@ def configs_of_type(value, types: Sequence[str]) -> List[dict]:
     return found
 
 
-def _flag_for_stages(name: str) -> property:
-    """A bool backbone attribute that is also set on every stage."""
+def _flag_for_stages(name: str, stages: Optional[str] = None) -> property:
+    """A backbone attribute that sets a flag on the stages: one bool per
+    stage, or a bool for the stages that the backbone's attribute
+    ``stages`` names (one bool per stage; all stages if not given)."""
 
-    def get(self) -> bool:
+    def get(self) -> Union[bool, Tuple[bool, ...]]:
         return getattr(self, f'_{name}')
 
-    def set_(self, value: bool) -> None:
-        setattr(self, f'_{name}', bool(value))
-        for stage in self.stages:
-            setattr(stage, name, bool(value))
+    def set_(self, value: Union[bool, Sequence[bool]]) -> None:
+        if isinstance(value, (list, tuple)):
+            value = tuple(bool(v) for v in per_stage(value, name))
+            flags = value
+        else:
+            value = bool(value)
+            chosen = getattr(self, stages) if stages else (True,) * NUM_STAGES
+            flags = [value and bool(c) for c in chosen]
+        setattr(self, f'_{name}', value)
+        for stage, flag in zip(self.stages, flags):
+            setattr(stage, name, flag)
 
     return property(get, set_)
 
@@ -164,16 +173,18 @@ class MetaFormer(BaseModule):
         gap_before_out_norm (bool): Average each returned stage over H and
             W before its output norm, returning ``(B, C)`` vectors (the
             classifiers of the MetaFormer baselines). Defaults to False.
-        with_cp (bool): Full activation checkpointing per block: backward
-            recomputes each block from its input (least memory, same
-            results). Defaults to False.
-        lean (bool): Selective activation checkpointing per block: the
-            outputs of matrix products, attention and batch norm are kept,
-            the cheap ops recomputed in backward (about half the memory
-            of plain autograd, same results; see
-            ``mmmeta.models.layers.checkpointing``). Defaults to False
-            (plain autograd, the faster step); the memory-bound recipes
-            set it.
+        with_cp (bool | Sequence[bool]): Full activation checkpointing
+            per block: backward recomputes each block from its input
+            (least memory, same results); one bool per stage also works.
+            Defaults to False.
+        lean (bool | Sequence[bool]): Selective activation checkpointing
+            per block: the outputs of matrix products, attention and batch
+            norm are kept, the cheap ops recomputed in backward (about half
+            the memory of plain autograd, same results; see
+            ``mmmeta.models.layers.checkpointing``). True applies it to the
+            family's ``lean_stages`` (all four but in TransNeXt: its first
+            two); four bools choose the stages. Defaults to False (plain
+            autograd, the faster step); the memory-bound recipes set it.
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
             checkpoint=path_or_url, prefix=None)`` loads any supported
             checkpoint layout strictly (see ``load_pretrained``).
@@ -203,6 +214,10 @@ class MetaFormer(BaseModule):
     #: Registered checkpoint layouts this family loads (see
     #: ``mmmeta.models.utils.layouts``), tried in order.
     checkpoint_layouts: Tuple[str, ...] = ('mmmeta',)
+    #: The stages whose blocks ``lean=True`` checkpoints: a family leaves
+    #: out the stages whose recomputation costs more step time than the
+    #: memory it frees is worth (docs/benchmarks.md).
+    lean_stages: Tuple[bool, ...] = (True,) * NUM_STAGES
     #: Initialisation of fresh convolutions: ``'trunc_normal'`` (std 0.02,
     #: as linears) or ``'fan_out'`` (He normal over the fan-out).
     conv_init = 'trunc_normal'
@@ -223,8 +238,8 @@ class MetaFormer(BaseModule):
         res_scale_init_value=_DEFAULT,
         out_norm_cfg=_DEFAULT,
         gap_before_out_norm: bool = False,
-        with_cp: bool = False,
-        lean: bool = False,
+        with_cp: Union[bool, Sequence[bool]] = False,
+        lean: Union[bool, Sequence[bool]] = False,
         init_cfg: Optional[Union[dict, List[dict]]] = None,
         pretrained: Optional[str] = None,
     ):
@@ -464,8 +479,8 @@ class MetaFormer(BaseModule):
 
     #: Full activation checkpointing of every block (``with_cp``).
     with_cp = _flag_for_stages('with_cp')
-    #: Selective activation checkpointing of every block (``lean``).
-    lean = _flag_for_stages('lean')
+    #: Selective activation checkpointing of the blocks (``lean``).
+    lean = _flag_for_stages('lean', 'lean_stages')
 
     # ------------------------------------------------------------- weights
     def init_fresh_weights(self) -> None:

@@ -79,6 +79,13 @@ class TransNeXt(MetaFormer):
     }
     checkpoint_layouts = ('transnext-official', 'mmmeta')
     conv_init = 'fan_out'
+    #: ``lean=True`` checkpoints stages 1-2 (strides 4 and 8), which hold
+    #: most of the activations. Stage 3's fifteen blocks on a 16x coarser
+    #: map would free a third as much for more recomputation than stages
+    #: 1-2 together (TransNeXt-Tiny, 1x512x512: 0.66x of autograd's memory
+    #: for x1.10 of its step, against 0.45x for x1.29 with every stage;
+    #: docs/benchmarks.md).
+    lean_stages = (True, True, False, False)
     #: The stage-1 map (stride 4) must hold one 8x8 pooling window.
     min_input_size = 29
     min_input_reason = (

@@ -324,12 +324,9 @@ class _CosinePositionAttention(nn.Module):
         Without autograd the table is kept until the MLP's weights change
         (in interpolation mode it does not depend on the input size); under
         torch.compile it is computed in the graph."""
-        grid = torch.stack(
-            torch.meshgrid(coords_y, coords_x, indexing='ij'), dim=-1
-        ).to(self.cpb_fc1.weight.dtype)
         key = self._table_key(coords_y, coords_x)
         if key is None:  # traced: computed in the graph
-            return self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
+            return self._mlp_on_grid(coords_y, coords_x)
         cache = self._table_cache
         if (
             cache is not None
@@ -337,9 +334,25 @@ class _CosinePositionAttention(nn.Module):
             and not torch.is_grad_enabled()
         ):
             return cache[1]
-        table = self.cpb_fc2(F.relu(self.cpb_fc1(grid)))
+        table = self._mlp_on_grid(coords_y, coords_x)
         self._table_cache = None if torch.is_grad_enabled() else (key, table)
         return table
+
+    def _mlp_on_grid(
+        self, coords_y: torch.Tensor, coords_x: torch.Tensor
+    ) -> torch.Tensor:
+        """``cpb_fc2(relu(cpb_fc1((dy, dx))))`` for every pair of the grid:
+        ``(Uy, Ux, heads)``. ``cpb_fc1`` of a pair is a term of ``dy`` plus
+        a term of ``dx``, so it is a broadcast sum of a row and a column
+        table: its backward is two sums, where a linear layer's weight
+        gradient is a product with two-column operands that BLAS runs
+        several times slower than its memory traffic."""
+        weight = self.cpb_fc1.weight  # (512, 2)
+        rows = torch.addcmul(
+            self.cpb_fc1.bias, coords_y.to(weight.dtype)[:, None], weight[:, 0]
+        )
+        cols = coords_x.to(weight.dtype)[:, None] * weight[:, 1]
+        return self.cpb_fc2(F.relu(rows[:, None] + cols))
 
     def _table_key(self, coords_y: torch.Tensor, coords_x: torch.Tensor):
         """What the cached table depends on; None while traced (compile,
