@@ -182,8 +182,8 @@ class MetaFormer(BaseModule):
             norm are kept, the cheap ops recomputed in backward (about half
             the memory of plain autograd, same results; see
             ``mmmeta.models.layers.checkpointing``). True applies it to the
-            family's ``lean_stages`` (all four but in TransNeXt: its first
-            two); four bools choose the stages. Defaults to False (plain
+            family's ``lean_stages`` (all four unless the family names
+            fewer); four bools choose the stages. Defaults to False (plain
             autograd, the faster step); the memory-bound recipes set it.
         init_cfg (dict | list, optional): ``dict(type='Pretrained',
             checkpoint=path_or_url, prefix=None)`` loads any supported
