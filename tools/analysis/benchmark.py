@@ -851,6 +851,7 @@ def main(argv=None) -> Dict:
             build_s=build_s[name],
             page_faults=faults[name] / args.repeats,
         )
+        faulted = results[name]['page_faults']
         peak = '' if memory is None else f'peak {memory:7.0f} MB  '
         saved = ''
         if args.train:
@@ -867,7 +868,7 @@ def main(argv=None) -> Dict:
             f'  {name:>10}: {median:8.1f} ms (min {fastest:.1f})  '
             f'{args.batch * 1000 / median:7.2f} img/s  {peak}{saved}'
             f'x{base / timed:.2f}  max rel. diff {errors[name]:.1e}  '
-            f'{faults[name] / args.repeats:.0f} page faults/run  '
+            f'{faulted:.0f} page faults/run  '
             f'(built + first call {build_s[name]:.1f} s)'
         )
     if args.profile:
