@@ -134,8 +134,28 @@ def test_benchmark_training_step_of_a_config(capsys):
     assert results['cp']['max_rel_error'] < 1e-5
     for result in results.values():
         assert 0 < result['matrix_product_ms'] < result['op_ms']
+        # the fastest of each op call over the profiled steps
+        fastest = result['fastest_matrix_product_ms']
+        assert 0 < fastest <= result['matrix_product_ms']
+        assert fastest < result['fastest_op_ms'] <= result['op_ms']
     printed = capsys.readouterr().out
     assert 'in matrix products' in printed and 'ceiling' in printed
+    assert 'the fastest of each op call over 5 calls' in printed
+
+
+def test_benchmark_op_calls_are_keyed_by_rank():
+    """The profile matches an op call across steps by the op's name and
+    its rank among that op's calls in the step."""
+    import torch
+
+    a = torch.ones(4, 4)
+    calls = benchmark._op_calls(lambda: (a @ a) + (a @ a).sum())
+    assert {('aten::mm', 0), ('aten::mm', 1), ('aten::sum', 0)} <= set(calls)
+    assert ('aten::mm', 2) not in calls
+    assert all(us >= 0 for us in calls.values())
+    total, products = benchmark._split_ms(calls)
+    mm = calls['aten::mm', 0] + calls['aten::mm', 1]
+    assert products >= mm / 1000 and total >= products
 
 
 def test_bf16_agreement_tool(tmp_path, data):

@@ -65,7 +65,7 @@ import statistics
 import subprocess
 import sys
 import time
-from typing import Callable, Dict, List
+from typing import Callable, Dict, List, Tuple
 
 import torch
 
@@ -240,7 +240,8 @@ def parse_args(argv=None) -> argparse.Namespace:
         '--profile',
         action='store_true',
         help='after timing, print where each variant spends '
-        'its time (torch.profiler, per op, 3 calls)',
+        'its time (torch.profiler, per op, 5 calls: the mean and the '
+        'fastest of each op call)',
     )
     parser.add_argument(
         '--no-memory',
@@ -688,47 +689,93 @@ MATRIX_PRODUCTS = (
 )
 
 
-def print_profile(name: str, step: Callable, calls: int = 3) -> Dict:
-    """Self time per op kind of ``calls`` steps, per call; returns the op
-    time and the part of it in matrix products (``MATRIX_PRODUCTS``), in
-    ms per call."""
+def _op_calls(step: Callable) -> Dict[Tuple[str, int], float]:
+    """Self time (us) of each op call of one ``step()``, keyed by the op's
+    name and its rank among the calls of that op in the step."""
     from torch.profiler import ProfilerActivity, profile
 
     with profile(activities=[ProfilerActivity.CPU]) as prof:
-        for _ in range(calls):
-            step()
-    events = sorted(prof.key_averages(), key=lambda e: -e.self_cpu_time_total)
-    total = sum(e.self_cpu_time_total for e in events) / calls / 1000
+        step()
+    seen: Dict[str, int] = {}
+    times = {}
+    for event in sorted(prof.events(), key=lambda e: e.time_range.start):
+        rank = seen[event.name] = seen.get(event.name, -1) + 1
+        times[event.name, rank] = event.self_cpu_time_total
+    return times
+
+
+def _split_ms(times: Dict[Tuple[str, int], float]) -> Tuple[float, float]:
+    """``(all, matrix products)`` of op call times in us, in ms."""
     products = sum(
-        e.self_cpu_time_total
-        for e in events
-        if any(kind in e.key for kind in MATRIX_PRODUCTS)
+        us
+        for (op, _), us in times.items()
+        if any(kind in op for kind in MATRIX_PRODUCTS)
     )
-    products = products / calls / 1000
+    return sum(times.values()) / 1000, products / 1000
+
+
+def print_profile(name: str, step: Callable, calls: int = 5) -> Dict:
+    """Self time per op kind of ``calls`` steps, per call; returns the op
+    time and the part of it in matrix products (``MATRIX_PRODUCTS``), in
+    ms per call, as the mean over the calls (``op_ms``,
+    ``matrix_product_ms``) and as the sum of each op call's fastest time
+    (``fastest_op_ms``, ``fastest_matrix_product_ms``).
+
+    Each step repeats the same op calls on the same data, but on a shared
+    machine one call of an elementwise op may take ten times its usual time
+    at random (host memory management, other tenants); the fastest of each
+    call over the steps is the cost of the work itself, free of that."""
+    steps = [_op_calls(step) for _ in range(calls)]
+    common = set(steps[0]).intersection(*steps[1:])
+    split = [_split_ms(times) for times in steps]
+    total = sum(t for t, _ in split) / calls
+    products = sum(p for _, p in split) / calls
+    fastest, fastest_products = _split_ms(
+        {key: min(times[key] for times in steps) for key in common}
+    )
+    ratios = sorted(t / max(p, 1e-9) for t, p in split)
     print(
-        f'{name}: {total:.1f} ms of op self time per call, '
-        f'{products:.1f} ms ({100 * products / total:.0f}%) in matrix '
-        'products'
+        f'{name}: {total:.1f} ms of op self time per call, {products:.1f} '
+        f'ms ({100 * products / total:.0f}%) in matrix products '
+        f'(x{total / max(products, 1e-9):.2f}; single calls '
+        f'x{ratios[0]:.2f}-x{ratios[-1]:.2f}); the fastest of each op call '
+        f'over {calls} calls: {fastest:.1f} ms, {fastest_products:.1f} in '
+        f'matrix products (x{fastest / max(fastest_products, 1e-9):.2f})'
     )
-    for event in events[:12]:
-        ms = event.self_cpu_time_total / calls / 1000
-        print(
-            f'  {event.key[:48]:<48} {ms:7.1f} ms  '
-            f'{event.count // calls:4d} calls'
-        )
-    return dict(op_ms=total, matrix_product_ms=products)
+    per_op: Dict[str, List[float]] = {}
+    for times in steps:
+        for (op, _), us in times.items():
+            per_op.setdefault(op, [0.0, 0])
+            per_op[op][0] += us / calls / 1000
+            per_op[op][1] += 1
+    by_time = sorted(per_op.items(), key=lambda kv: -kv[1][0])
+    for op, (ms, count) in by_time[:12]:
+        print(f'  {op[:48]:<48} {ms:7.1f} ms  {count // calls:4d} calls')
+    return dict(
+        op_ms=total,
+        matrix_product_ms=products,
+        fastest_op_ms=fastest,
+        fastest_matrix_product_ms=fastest_products,
+    )
 
 
 def print_ceilings(profiles: Dict[str, Dict]) -> None:
     """For each variant, the speed-up over the first one it would reach if
     everything but its matrix products took no time: the first variant's
     op time over this one's matrix-product time (the bound op-level work
-    cannot pass; a goal above it needs fewer or faster products)."""
-    base = next(iter(profiles.values()))['op_ms']
-    print("ceiling (first variant's op time / matrix-product time):")
+    cannot pass; a goal above it needs fewer or faster products), from the
+    mean op times and from the fastest of each op call."""
+    base = next(iter(profiles.values()))
+    print(
+        "ceiling (first variant's op time / matrix-product time; "
+        'mean, fastest of each call):'
+    )
     for name, profile in profiles.items():
-        ceiling = base / max(profile['matrix_product_ms'], 1e-9)
-        print(f'  {name:>10}: x{ceiling:.2f}')
+        mean = base['op_ms'] / max(profile['matrix_product_ms'], 1e-9)
+        fastest = base['fastest_op_ms'] / max(
+            profile['fastest_matrix_product_ms'], 1e-9
+        )
+        print(f'  {name:>10}: x{mean:.2f}, x{fastest:.2f}')
 
 
 def print_capability(args) -> None:
