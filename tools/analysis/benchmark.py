@@ -57,6 +57,7 @@ is only for GPUs and bf16-capable CPUs.
 """
 
 import argparse
+import collections
 import ctypes
 import json
 import os
@@ -742,15 +743,13 @@ def print_profile(name: str, step: Callable, calls: int = 5) -> Dict:
         f'over {calls} calls: {fastest:.1f} ms, {fastest_products:.1f} in '
         f'matrix products (x{fastest / max(fastest_products, 1e-9):.2f})'
     )
-    per_op: Dict[str, List[float]] = {}
+    op_ms: Dict[str, float] = collections.defaultdict(float)
     for times in steps:
         for (op, _), us in times.items():
-            per_op.setdefault(op, [0.0, 0])
-            per_op[op][0] += us / calls / 1000
-            per_op[op][1] += 1
-    by_time = sorted(per_op.items(), key=lambda kv: -kv[1][0])
-    for op, (ms, count) in by_time[:12]:
-        print(f'  {op[:48]:<48} {ms:7.1f} ms  {count // calls:4d} calls')
+            op_ms[op] += us / calls / 1000
+    op_calls = collections.Counter(op for op, _ in steps[0])
+    for op, ms in sorted(op_ms.items(), key=lambda kv: -kv[1])[:12]:
+        print(f'  {op[:48]:<48} {ms:7.1f} ms  {op_calls[op]:4d} calls')
     return dict(
         op_ms=total,
         matrix_product_ms=products,
