@@ -82,18 +82,28 @@ def official_style_bias(module, height, width):
     ],
     ids=['aggregated-interp', 'aggregated-extrap', 'full-interp'],
 )
-@pytest.mark.parametrize('hw', [(11, 13), (5, 9), (8, 6)])
+@pytest.mark.parametrize('hw', [(11, 13), (5, 9), (8, 6), (12, 8), (5, 5)])
 def test_position_bias_equals_the_official_computation(mixer, hw):
-    """The per-axis gather gives the official bias (built from all pairs and
-    two bilinear resizes) when upsampling, downsampling and at the trained
-    size."""
+    """The per-axis gather (or, on the table's own grid, its sliding
+    windows) gives the official bias (built from all pairs and two bilinear
+    resizes) when upsampling, downsampling and at the trained size, and
+    the same gradients for the MLP."""
     with torch.no_grad():
         for p in mixer.parameters():
             p.normal_()
-        ours = mixer.position_bias(*hw, torch.device('cpu'))
-        ref = official_style_bias(mixer, *hw)
+    # the pooled keys come in reverse order
+    ours = mixer.position_bias(*hw, torch.device('cpu')).flip(-2, -1)
+    ref = official_style_bias(mixer, *hw)
     assert ours.shape[:3] == (2, *hw)
-    assert torch.allclose(ours.reshape(ref.shape), ref, atol=1e-5, rtol=1e-5)
+    ours = ours.reshape(ref.shape)
+    assert torch.allclose(ours, ref, atol=1e-5, rtol=1e-5)
+    weights = [mixer.cpb_fc1.weight, mixer.cpb_fc2.weight]
+    g = torch.randn(ref.shape)
+    for a, b in zip(
+        torch.autograd.grad((ours * g).sum(), weights),
+        torch.autograd.grad((ref * g).sum(), weights),
+    ):
+        assert max_relative_error(a, b) < 1e-4
 
 
 def test_modes_agree_at_the_trained_size():

@@ -19,8 +19,10 @@ modes as in the official det/seg code: *interpolation* (the bias of a fixed
 (the MLP evaluated at the input's own relative coordinates). Unlike the
 official code, nothing is precomputed per ``img_size``: the relative
 coordinates are separable per axis, so the bias is the MLP evaluated on a
-(unique dy) x (unique dx) table, gathered with per-axis interpolation taps.
-Building a model therefore costs nothing, whatever grid it is set up for.
+(unique dy) x (unique dx) table, gathered with per-axis interpolation taps
+or, on the table's own grid, read as sliding windows of it (a view; the
+pooled keys are taken in reverse order to make it one). Building a model
+therefore costs nothing, whatever grid it is set up for.
 
 Reference:
     Shi, "TransNeXt: Robust Foveal Visual Perception for Vision
@@ -126,7 +128,9 @@ def _axis_position_taps(
     Returns:
         ``(coords, index, weight)``: the unique log-spaced coordinates
         ``(U, )``; for every (query, key) pair of the input, ``(n_query,
-        n_query // sr_ratio, K)`` indices into ``coords`` and their weights.
+        n_query // sr_ratio, K)`` indices into ``coords`` and their weights,
+        the keys in reverse order (see :meth:`_CosinePositionAttention.
+        position_bias`).
     """
     grid = n_query if trained is None else trained
     values, inverse = _relative_coordinates(grid, sr_ratio, pretrain)
@@ -145,8 +149,8 @@ def _axis_position_taps(
             index, weight = index[..., used], weight[..., used]
     return (
         _log_spaced(values).to(device),
-        index.to(device),
-        weight.to(device),
+        index.flip(1).to(device),
+        weight.flip(1).to(device),
     )
 
 
@@ -298,8 +302,16 @@ class _CosinePositionAttention(nn.Module):
         rows: slice = slice(None),
     ) -> torch.Tensor:
         """Bias of every (query, pooled key) pair: ``(heads, H, W, pH,
-        pW)`` with ``pH = H // sr_ratio``; only the query rows ``rows`` if
-        given."""
+        pW)`` with ``pH = H // sr_ratio``, **the pooled keys in reverse
+        order** along both axes (``[..., 0, 0]`` is the last key); only the
+        query rows ``rows`` if given.
+
+        On the table's own grid (extrapolation, or interpolation at the
+        trained size) with sides that are multiples of ``sr_ratio``, the
+        offset from query ``y`` to reversed key ``p`` is ``y + sr_ratio *
+        p`` table rows: the bias is a view of sliding windows over the
+        ``(unique dy, unique dx)`` table, built and differentiated without a
+        gather. The attentions reverse their pooled keys to match."""
         trained = self.trained_size or (None, None)
         coords_y, index_y, weight_y = axis_position_taps(
             height, self.sr_ratio, self.pretrain_size[0], trained[0], device
@@ -308,6 +320,18 @@ class _CosinePositionAttention(nn.Module):
             width, self.sr_ratio, self.pretrain_size[1], trained[1], device
         )
         table = self._bias_table(coords_y, coords_x)  # (Uy, Ux, heads)
+        if all(
+            t in (None, n) and n % self.sr_ratio == 0
+            for t, n in zip(trained, (height, width))
+        ):
+            # the same view either way; backward is 3x faster at stage 1
+            # with x unfolded first
+            windows = (
+                table.permute(2, 0, 1)
+                .unfold(2, width, self.sr_ratio)
+                .unfold(1, height, self.sr_ratio)
+            )  # (h, pH, pW, W, H)
+            return windows.permute(0, 4, 3, 1, 2)[:, rows]
         # Gathers of whole rows (index_select on dim 0) are memory copies.
         along_y = _gather_rows(
             table, index_y[rows], weight_y[rows]
@@ -472,12 +496,13 @@ class AggregatedAttention(_CosinePositionAttention):
     def _neighbours(self, padded: torch.Tensor, rows: slice, width: int):
         """The ``window_size**2`` shifted views, for the query rows ``rows``,
         of a ``(B, heads, H, W, d)`` map zero-padded by ``window_size //
-        2``, in ``nn.Unfold`` order."""
+        2``, in ``nn.Unfold`` order. The three views of a row shift share
+        one row band: backward zero-fills and copies a padded-map gradient
+        per band, not per view."""
         for dy in range(self.window_size):
+            band = padded[:, :, rows.start + dy : rows.stop + dy]
             for dx in range(self.window_size):
-                yield padded[
-                    :, :, rows.start + dy : rows.stop + dy, dx : dx + width
-                ]
+                yield band[:, :, :, dx : dx + width]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         b, height, width, c = x.shape
@@ -505,7 +530,8 @@ class AggregatedAttention(_CosinePositionAttention):
         # peripheral keys: 1x1 conv, GELU, average pooling, LayerNorm
         pooled = F.linear(x, self.sr.weight.flatten(1), self.sr.bias)
         pooled = adaptive_average(gelu(pooled), pool_h, pool_w)
-        pooled = self.norm(pooled.reshape(b, -1, c))
+        # the pooled keys in reverse order, as position_bias gives them
+        pooled = self.norm(pooled.reshape(b, -1, c)).flip(1)
         k_pool, v_pool = (
             self.kv(pooled)
             .reshape(b, -1, 2, self.num_heads, self.head_dim)
@@ -528,7 +554,7 @@ class AggregatedAttention(_CosinePositionAttention):
             ]
         maps = (q_norm, q_scaled, k_local, v_local, k_pool, v_pool, outside)
         out = [self._attend(maps, height, rows) for rows in row_blocks]
-        out = torch.cat(out, dim=2)
+        out = out[0] if len(out) == 1 else torch.cat(out, dim=2)
         out = out.permute(0, 2, 3, 1, 4).reshape(b, height, width, c)
         return self.proj(out)
 
@@ -556,7 +582,9 @@ class AggregatedAttention(_CosinePositionAttention):
         attn_pool = q_scaled.flatten(2, 3) @ k_pool.transpose(-2, -1)
         attn_pool = attn_pool.view(b, heads, n_rows, width, pool_h, pool_w)
         bias = self.position_bias(height, width, q_norm.device, rows)
-        attn_pool = (attn_pool + bias.to(attn_pool.dtype)).flatten(4)
+        # a leading batch axis: with B = 1 its gradient is the logits' own,
+        # not a reduction over a size-1 axis
+        attn_pool = (attn_pool + bias.to(attn_pool.dtype)[None]).flatten(4)
 
         attn = torch.cat([attn_local, attn_pool], dim=-1).softmax(dim=-1)
         local_len = attn_local.shape[-1]
@@ -570,8 +598,10 @@ class AggregatedAttention(_CosinePositionAttention):
             + self.learnable_bias[:, None]
         )
         out = (attn_pool.flatten(2, 3) @ v_pool).view_as(q_norm)
-        for i, v in enumerate(self._neighbours(v_local, rows, width)):
-            out = torch.addcmul(out, attn_local[..., i : i + 1], v)
+        # unbind: one stack in backward, not a zero-filled map per weight
+        weights = attn_local.unbind(-1)
+        for w, v in zip(weights, self._neighbours(v_local, rows, width)):
+            out = torch.addcmul(out, w[..., None], v)
         return out
 
 
@@ -609,10 +639,12 @@ class CosineAttention(_CosinePositionAttention):
         )
         q = self.scale_queries(F.normalize(q, dim=-1), log_length)
         bias = self.position_bias(height, width, x.device).to(x.dtype)
+        # the keys in reverse order, as position_bias gives them
+        k = F.normalize(k, dim=-1).flatten(2, 3).flip(2)
         out = F.scaled_dot_product_attention(
             q.flatten(2, 3),
-            F.normalize(k, dim=-1).flatten(2, 3),
-            v.flatten(2, 3),
+            k,
+            v.flatten(2, 3).flip(2),
             attn_mask=bias.reshape(self.num_heads, height * width, -1),
             scale=1.0,
         )
