@@ -324,8 +324,8 @@ class _CosinePositionAttention(nn.Module):
             t in (None, n) and n % self.sr_ratio == 0
             for t, n in zip(trained, (height, width))
         ):
-            # the same view either way; backward is 3x faster at stage 1
-            # with x unfolded first
+            # the same view either way; with x unfolded first backward is
+            # 3.5x faster at stage 1
             windows = (
                 table.permute(2, 0, 1)
                 .unfold(2, width, self.sr_ratio)
