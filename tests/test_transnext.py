@@ -231,3 +231,41 @@ def test_adaptive_average_is_adaptive_pooling(size, pooled):
     expected = F.adaptive_avg_pool2d(x.permute(0, 3, 1, 2), pooled)
     out = adaptive_average(x, *pooled)
     torch.testing.assert_close(out, expected.permute(0, 2, 3, 1))
+
+
+def test_dynamic_onnx_export_at_the_trained_size(tmp_path):
+    """Traced at the trained size, where eager reads the bias as sliding
+    windows, a dynamic graph holds at another size (the exporter would fix
+    an unfold's window to the traced size; extrapolation at multiples of
+    sr_ratio takes the same branch)."""
+    pytest.importorskip('onnxscript')
+    ort = pytest.importorskip('onnxruntime')
+    torch.manual_seed(0)
+    mixer = AggregatedAttention(
+        16, 2, sr_ratio=2, trained_size=8, pretrain_size=8
+    ).eval()
+    path = str(tmp_path / 'mixer.onnx')
+    side = torch.export.Dim
+    with torch.no_grad():
+        torch.onnx.export(
+            mixer,
+            (torch.randn(1, 8, 8, 16),),
+            path,
+            dynamo=True,
+            input_names=['x'],
+            dynamic_shapes={
+                'x': {
+                    1: 2 * side('h', min=2, max=64),
+                    2: 2 * side('w', max=64),
+                }
+            },
+            external_data=False,
+            verbose=False,
+        )
+    session = ort.InferenceSession(path, providers=['CPUExecutionProvider'])
+    for size in [(8, 8), (12, 16)]:
+        x = torch.randn(1, *size, 16)
+        with torch.no_grad():
+            expected = mixer(x)
+        (out,) = session.run(None, {'x': x.numpy()})
+        assert max_relative_error(torch.from_numpy(out), expected) < 1e-5

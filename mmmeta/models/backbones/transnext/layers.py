@@ -311,7 +311,9 @@ class _CosinePositionAttention(nn.Module):
         offset from query ``y`` to reversed key ``p`` is ``y + sr_ratio *
         p`` table rows: the bias is a view of sliding windows over the
         ``(unique dy, unique dx)`` table, built and differentiated without a
-        gather. The attentions reverse their pooled keys to match."""
+        gather (eagerly, and compiled at static sizes; an export or a
+        dynamic size traces the gather). The attentions reverse their
+        pooled keys to match."""
         trained = self.trained_size or (None, None)
         coords_y, index_y, weight_y = axis_position_taps(
             height, self.sr_ratio, self.pretrain_size[0], trained[0], device
@@ -320,7 +322,10 @@ class _CosinePositionAttention(nn.Module):
             width, self.sr_ratio, self.pretrain_size[1], trained[1], device
         )
         table = self._bias_table(coords_y, coords_x)  # (Uy, Ux, heads)
-        if all(
+        # not while traced for export: the ONNX exporter fixes an unfold's
+        # window to the traced size, so a dynamic graph would break at
+        # other sizes; the gather is symbolic
+        if not _exported(height, width) and all(
             t in (None, n) and n % self.sr_ratio == 0
             for t, n in zip(trained, (height, width))
         ):
