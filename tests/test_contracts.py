@@ -591,7 +591,11 @@ def test_official_checkpoints_load_strictly(tmp_path, family):
     ):
         load_pretrained(build_for_fixture(family, fixture), str(path))
 
-    other = max(family.params, key=family.params.get)
+    # the smallest other size: the error is the same, the file smaller
+    other = min(
+        (a for a in family.params if a != fixture['arch']),
+        key=family.params.get,
+    )
     with torch.device('meta'):
         keys = [
             (k, v.shape) for k, v in family.build(other).state_dict().items()
