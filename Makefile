@@ -2,7 +2,7 @@
 # (tools/install.sh: seconds when it is already complete).
 #   make demo   install, then run the main job on generated data
 #   make test   install, then lint and run the test suite (what CI runs;
-#               at most 15 minutes on 2 cores: tests marked slow are left out)
+#               a budget of 15 minutes on 2 cores: tests marked slow are left out)
 #   make test-all  the same with every test, the slow ones too: run it
 #               before resolving a change to models, configs or tools
 #   make format rewrite the code in the project's style (ruff format)

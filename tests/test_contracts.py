@@ -169,7 +169,7 @@ def _cosine(a: torch.Tensor, b: torch.Tensor) -> float:
 
 #: Families whose compiled low-precision contract ``make test`` runs:
 #: TransNeXt (attention, the position bias's view, a depthwise convolution
-#: and LayerNorms under inductor), one compilation of 20-60 s on 2 cores;
+#: and LayerNorms under inductor), one compilation (17-37 s on 2 cores);
 #: the others, CAFormer and FFNet included, are ``slow`` (``make
 #: test-all``). Compiled float32 inference has its own fast test
 #: (tests/test_inference.py).
